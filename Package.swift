@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, dependencies pointing one way:
+//   CSundials, CLapack (system libraries)
+//   -> EBMLinearAlgebra (BLAS/LAPACK in Swift types)
+//   -> EBMCore (states, Walsh-Hadamard, targets, models, loss and derivatives)
+//   EBMSolvers (CVODE and KINSOL wrappers; the only code that imports
+//   CSundials; knows nothing of EBMs)
+//   EBMScenario (strict YAML decoding of scenarios into plain values)
+//   -> EBMAnalysis (gradient flow, trajectory, orders, ...)
+//   -> EBMIO (scenario -> problem, .dat and JSON writers)
+//   -> ebmflow (the command line)
+let package = Package(
+    name: "ebmflow",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ebmflow", targets: ["ebmflow"]),
+        .library(name: "EBMFlow", targets: ["EBMCore", "EBMSolvers", "EBMScenario", "EBMAnalysis", "EBMIO"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSundials", providers: [.apt(["libsundials-dev"])]),
+        .systemLibrary(name: "CLapack", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .target(name: "EBMLinearAlgebra", dependencies: ["CLapack"]),
+        .target(name: "EBMCore", dependencies: ["EBMLinearAlgebra"]),
+        .target(name: "EBMSolvers", dependencies: ["CSundials", "EBMLinearAlgebra"]),
+        .target(name: "EBMScenario", dependencies: ["Yams"]),
+        .target(name: "EBMAnalysis", dependencies: ["EBMSolvers", "EBMCore"]),
+        .target(name: "EBMIO", dependencies: ["EBMAnalysis", "EBMCore", "EBMScenario"]),
+        .executableTarget(name: "ebmflow", dependencies: [
+            "EBMIO", "EBMAnalysis", "EBMCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "EBMCoreTests", dependencies: ["EBMCore", "EBMLinearAlgebra"]),
+        .testTarget(name: "EBMSolversTests", dependencies: ["EBMSolvers"]),
+        .testTarget(name: "EBMScenarioTests", dependencies: ["EBMScenario"]),
+        .testTarget(name: "EBMAnalysisTests", dependencies: ["EBMAnalysis", "EBMSolvers", "EBMCore"]),
+        .testTarget(name: "EBMIOTests", dependencies: ["EBMIO", "EBMCore"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,91 @@
+import CLapack
+
+/// Thin Swift entry points to the BLAS routines the project uses. All
+/// matrices are column-major.
+public enum BLAS {
+    /// C = alpha * op(A) * op(B) + beta * C   (cblas_dgemm)
+    ///
+    /// Raw-pointer form for hot loops: `a` is `m x k` after `op`, `b` is
+    /// `k x n` after `op`, leading dimensions are the stored row counts.
+    @inlinable
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Double, a: UnsafePointer<Double>, lda: Int,
+        b: UnsafePointer<Double>, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        if m == 0 || n == 0 { return }
+        cblas_dgemm(
+            CblasColMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), beta, c, Int32(max(ldc, 1)))
+    }
+
+    /// Returns op(A) * op(B).
+    public static func multiply(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false) -> Matrix {
+        let m = transposeA ? a.columns : a.rows
+        let k = transposeA ? a.rows : a.columns
+        let kb = transposeB ? b.columns : b.rows
+        let n = transposeB ? b.rows : b.columns
+        precondition(k == kb, "inner dimensions differ: \(k) vs \(kb)")
+        var c = Matrix(rows: m, columns: n)
+        if k == 0 { return c }
+        a.elements.withUnsafeBufferPointer { pa in
+            b.elements.withUnsafeBufferPointer { pb in
+                c.elements.withUnsafeMutableBufferPointer { pc in
+                    gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
+                         a: pa.baseAddress!, lda: a.rows, b: pb.baseAddress!, ldb: b.rows,
+                         beta: 0, c: pc.baseAddress!, ldc: m)
+                }
+            }
+        }
+        return c
+    }
+
+    /// y = op(A) x   (cblas_dgemv)
+    public static func multiply(_ a: Matrix, _ x: [Double], transpose: Bool = false) -> [Double] {
+        let m = transpose ? a.columns : a.rows
+        precondition(x.count == (transpose ? a.rows : a.columns), "vector length does not match the matrix")
+        var y = [Double](repeating: 0, count: m)
+        if a.rows == 0 || a.columns == 0 { return y }
+        a.elements.withUnsafeBufferPointer { pa in
+            cblas_dgemv(CblasColMajor, transpose ? CblasTrans : CblasNoTrans, Int32(a.rows), Int32(a.columns),
+                        1, pa.baseAddress!, Int32(a.rows), x, 1, 0, &y, 1)
+        }
+        return y
+    }
+}
+
+/// Euclidean vector helpers used throughout.
+public enum Vector {
+    @inlinable
+    public static func dot(_ x: [Double], _ y: [Double]) -> Double {
+        precondition(x.count == y.count)
+        var s = 0.0
+        for i in x.indices { s += x[i] * y[i] }
+        return s
+    }
+
+    @inlinable
+    public static func norm(_ x: [Double]) -> Double {
+        // Scaled to avoid overflow for very large entries.
+        var scale = 0.0
+        for v in x { scale = max(scale, abs(v)) }
+        if scale == 0 || !scale.isFinite { return scale }
+        var s = 0.0
+        for v in x { let r = v / scale; s += r * r }
+        return scale * s.squareRoot()
+    }
+
+    @inlinable
+    public static func maxAbs(_ x: [Double]) -> Double {
+        var m = 0.0
+        for v in x { m = max(m, abs(v)) }
+        return m
+    }
+
+    @inlinable
+    public static func difference(_ x: [Double], _ y: [Double]) -> [Double] {
+        precondition(x.count == y.count)
+        return zip(x, y).map { $0 - $1 }
+    }
+}
