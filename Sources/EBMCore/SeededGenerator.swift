@@ -1,0 +1,53 @@
+/// A deterministic, seedable random number generator (xoshiro256**, seeded
+/// through SplitMix64), so that every random draw in a run is reproduced by
+/// its seed on every machine.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var s: (UInt64, UInt64, UInt64, UInt64)
+
+    public init(seed: UInt64) {
+        var x = seed
+        func splitMix() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s = (splitMix(), splitMix(), splitMix(), splitMix())
+    }
+
+    @inline(__always)
+    private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+
+    public mutating func next() -> UInt64 {
+        let result = Self.rotl(s.1 &* 5, 7) &* 9
+        let t = s.1 << 17
+        s.2 ^= s.0
+        s.3 ^= s.1
+        s.1 ^= s.2
+        s.0 ^= s.3
+        s.2 ^= t
+        s.3 = Self.rotl(s.3, 45)
+        return result
+    }
+
+    /// Uniform on [0, 1) with 53 random bits.
+    public mutating func nextUniform() -> Double {
+        Double(next() >> 11) * 0x1.0p-53
+    }
+
+    /// Standard normal by the Box–Muller transform (one value per call, so
+    /// the sequence does not depend on how calls are batched).
+    public mutating func nextNormal() -> Double {
+        var u1 = nextUniform()
+        while u1 == 0 { u1 = nextUniform() }
+        let u2 = nextUniform()
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
