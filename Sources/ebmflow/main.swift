@@ -1,1 +1,134 @@
-print("ebmflow")
+import ArgumentParser
+import EBMAnalysis
+import EBMCore
+import EBMIO
+import EBMScenario
+import Foundation
+
+struct EBMFlowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ebmflow",
+        abstract: "Gradient-flow analysis of energy-based model learning over binary variables.",
+        version: EBMFlowVersion.current,
+        subcommands: [Run.self, Validate.self, Info.self, Plot.self]
+    )
+}
+
+/// Options shared by every subcommand that runs analyses.
+struct RunFlags: ParsableArguments {
+    @Option(name: .long, help: "Result folder (overrides the scenario's `output:`).")
+    var output: String?
+    @Flag(name: .long, help: "No progress on stderr.")
+    var quiet = false
+    @Flag(name: .long, help: "Overwrite a result folder that already holds results.")
+    var force = false
+    @Flag(name: .long, help: "Smoke-test budget: t_end at most 100, at most 50 samples.")
+    var quick = false
+
+    var options: RunOptions { RunOptions(output: output, quiet: quiet, force: force, quick: quick) }
+}
+
+func loadScenario(_ path: String?) throws -> Scenario {
+    guard let path else {
+        return try Scenario.parse(yaml: DefaultScenario.text, fileName: DefaultScenario.fileName, baseDirectory: nil)
+    }
+    return try Scenario.load(contentsOf: path)
+}
+
+/// Prints an error the way every subcommand does and exits 1.
+func fail(_ error: Error) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    return ExitCode(1)
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a scenario's analyses and write their files.")
+    @Argument(help: "Scenario YAML file (default: the embedded demo scenario).")
+    var scenario: String?
+    @OptionGroup var flags: RunFlags
+
+    func run() throws {
+        do {
+            let report = try ScenarioRunner.run(try loadScenario(scenario), options: flags.options)
+            print(report.lines.joined(separator: "\n"))
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check scenarios without running them (exit 0 when all are valid).")
+    @Argument(help: "Scenario YAML files.")
+    var scenarios: [String]
+
+    func run() throws {
+        var failures = 0
+        for path in scenarios {
+            do {
+                _ = try ScenarioRunner.check(try Scenario.load(contentsOf: path))
+                print("ok: \(path)")
+            } catch {
+                failures += 1
+                FileHandle.standardError.write(Data("\(error)\n".utf8).prefixedIfNeeded(path: path, error: error))
+            }
+        }
+        if failures > 0 { throw ExitCode(1) }
+    }
+}
+
+extension Data {
+    /// Resolution errors carry a key path but no file name: add it.
+    func prefixedIfNeeded(path: String, error: Error) -> Data {
+        error is ScenarioError ? self : Data("\(path): ".utf8) + self
+    }
+}
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Describe a scenario's problem: size, expressivity, memory, solver.")
+    @Argument(help: "Scenario YAML file (default: the embedded demo scenario).")
+    var scenario: String?
+
+    func run() throws {
+        do {
+            let resolved = try ScenarioRunner.check(try loadScenario(scenario))
+            let model = resolved.model
+            let n = resolved.scenario.spins
+            let memory = MemoryEstimate(spins: n, model: resolved.scenario.model, analyses: resolved.scenario.analyses)
+            print("scenario: \(resolved.scenario.name)")
+            print("spins: \(n) (\(1 << n) states, \((1 << n) - 1) effective couplings)")
+            print("model: \(model.description), \(model.parameterCount) parameters, \(resolved.objective.dimension) free")
+            if let e = ExpressivityReport.generic(model) {
+                print("expressivity: generic rank of G = \(e.rankG) of \(e.fullRank) (\(e.fullyExpressive ? "fully expressive" : "not fully expressive"))")
+            } else {
+                print("expressivity: not computed (G too large)")
+            }
+            print("memory estimate: \(MemoryEstimate.formatted(memory.bytes))"
+                + (MemoryEstimate.availableBytes.map { " (available: \(MemoryEstimate.formatted($0)))" } ?? ""))
+            let solver = resolved.method.linearSolver.resolved(dimension: resolved.objective.dimension)
+            print("linear solver: \(resolved.method.linearSolver.rawValue) -> \(solver.name)")
+            print("target: entropy \(String(format: "%.6f", resolved.target.entropy)) nats, KL(q || uniform) = \(String(format: "%.6f", Double(n) * log(2) - resolved.target.entropy))")
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct Plot: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Render a result folder's plots with gnuplot (PNG beside the data).")
+    @Argument(help: "Result folder.")
+    var folder: String
+    @Option(name: .long, help: "Folder holding the gnuplot scripts (default: ./plots or the one beside the build).")
+    var scripts: String?
+
+    func run() throws {
+        do {
+            let rendered = try PlotRenderer(scriptsFolder: scripts).render(folder: folder)
+            print(rendered.map { "wrote \($0)" }.joined(separator: "\n"))
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+EBMFlowCommand.main()

@@ -1,0 +1,43 @@
+# ebmflow: two commands do everything on a fresh Debian 12 machine.
+#   make demo   install what is missing, build in release, run the default
+#               scenario into out/demo and render its plots
+#   make test   install what is missing, run the whole test suite
+SWIFT    ?= swift
+APT_DEPS := libsundials-dev liblapacke-dev libopenblas-dev gnuplot-nox
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RELEASE  := .build/release/ebmflow
+DEMO_OUT := out/demo
+
+.PHONY: all deps build release test demo plots bench clean
+
+all: release
+
+# Installs the Debian packages that are not installed yet (apt-get update
+# first: a fresh machine has no package lists).
+deps:
+	@missing=""; \
+	for p in $(APT_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product ebmflow
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+	bash Tests/scenarios.sh .build/debug/ebmflow
+
+demo: release
+	$(RELEASE) run --output $(DEMO_OUT) --force
+	$(RELEASE) plot $(DEMO_OUT)
+	@echo "demo results and plots in $(DEMO_OUT)/"
+
+clean:
+	rm -rf .build out

@@ -1,0 +1,152 @@
+import EBMCore
+import EBMLinearAlgebra
+import EBMSolvers
+
+/// The gradient flow of maximum-likelihood training,
+/// `dθ/dt = -∇L(θ)`, `θ(0) = θ_0`, on `0 ≤ t ≤ endTime`, stopped early once
+/// `|∇L| < gradientTolerance` (0 disables the early stop). θ are the free
+/// parameters of the objective.
+public struct GradientFlowProblem: Sendable {
+    public let objective: LearningObjective
+    public let initialParameters: [Double]
+    public let endTime: Double
+    public let gradientTolerance: Double
+
+    public init(objective: LearningObjective, initialParameters: [Double], endTime: Double, gradientTolerance: Double = 0) {
+        precondition(initialParameters.count == objective.dimension, "initial point has the wrong dimension")
+        precondition(endTime > 0, "endTime must be positive")
+        precondition(gradientTolerance >= 0, "gradientTolerance must be >= 0")
+        self.objective = objective
+        self.initialParameters = initialParameters
+        self.endTime = endTime
+        self.gradientTolerance = gradientTolerance
+    }
+}
+
+/// Which CVODE linear solver the Newton iteration uses.
+public enum LinearSolverSelection: String, Sendable, CaseIterable {
+    /// Dense with the analytic Hessian up to `denseLimit` free parameters, GMRES above.
+    case automatic = "auto"
+    case dense
+    case gmres
+
+    /// Above this many free parameters a dense `P × P` Hessian per Jacobian
+    /// evaluation costs more than matrix-free Krylov iterations.
+    public static let denseLimit = 256
+
+    public func resolved(dimension: Int) -> LinearSolverChoice {
+        switch self {
+        case .dense: return .dense
+        case .gmres: return .gmres(maxKrylovDimension: min(max(dimension, 1), 50))
+        case .automatic:
+            return dimension <= Self.denseLimit ? .dense : .gmres(maxKrylovDimension: min(dimension, 50))
+        }
+    }
+}
+
+extension LinearSolverChoice {
+    /// `dense` or `gmres`, as scenarios spell them.
+    public var name: String {
+        switch self {
+        case .dense: return "dense"
+        case .gmres: return "gmres"
+        }
+    }
+}
+
+/// How CVODE integrates the flow: BDF with Newton iteration.
+public struct GradientFlowMethod: Sendable {
+    public var relativeTolerance: Double
+    public var absoluteTolerance: Double
+    public var maxSteps: Int
+    public var linearSolver: LinearSolverSelection
+
+    public init(relativeTolerance: Double = 1e-8, absoluteTolerance: Double = 1e-10, maxSteps: Int = 1_000_000,
+                linearSolver: LinearSolverSelection = .automatic) {
+        self.relativeTolerance = relativeTolerance
+        self.absoluteTolerance = absoluteTolerance
+        self.maxSteps = maxSteps
+        self.linearSolver = linearSolver
+    }
+
+    func bdf(dimension: Int) throws -> BDF {
+        try BDF(relativeTolerance: relativeTolerance, absoluteTolerance: .scalar(absoluteTolerance),
+                maxSteps: maxSteps, linearSolver: linearSolver.resolved(dimension: dimension))
+    }
+}
+
+/// Why an integration stopped.
+public enum FlowStopReason: String, Codable, Sendable {
+    /// `|∇L|` fell below the gradient tolerance.
+    case gradientTolerance = "grad_tol"
+    /// The end time was reached.
+    case endTime = "t_end"
+}
+
+/// A gradient flow being integrated: owns the CVODE integrator and the ODE
+/// system. Not thread-safe; one per thread.
+public final class GradientFlow {
+    public let problem: GradientFlowProblem
+    public let method: GradientFlowMethod
+    public let system: GradientFlowSystem
+    let integrator: CVodeIntegrator
+
+    public init(problem: GradientFlowProblem, method: GradientFlowMethod) throws {
+        self.problem = problem
+        self.method = method
+        self.system = GradientFlowSystem(objective: problem.objective)
+        self.integrator = try CVodeIntegrator(system: system, initialTime: 0, initialState: problem.initialParameters,
+                                              method: try method.bdf(dimension: problem.objective.dimension))
+    }
+
+    public var time: Double { integrator.time }
+    public var state: [Double] { integrator.state }
+    public var statistics: SolverStatistics { integrator.statistics }
+    public var linearSolverName: String {
+        method.linearSolver.resolved(dimension: problem.objective.dimension).name
+    }
+
+    /// Starts again from `θ(0)` (CVodeReInit), keeping the solver memory.
+    public func restart() throws {
+        try integrator.reinitialize(time: 0, state: problem.initialParameters)
+    }
+
+    /// θ(t) from CVODE's interpolant (t within the last step).
+    public func parameters(at t: Double) throws -> [Double] {
+        try integrator.denseOutput(at: t, derivative: 0)
+    }
+
+    /// dθ/dt(t) from CVODE's interpolant (t within the last step).
+    public func velocity(at t: Double) throws -> [Double] {
+        try integrator.denseOutput(at: t, derivative: 1)
+    }
+
+    /// Integrates step by step until `|∇L| < gradientTolerance` after a step
+    /// or `endTime` (default: the problem's); calls `afterStep` with the time
+    /// reached after every internal step (the interpolant is valid on the
+    /// last step there). Returns why it stopped.
+    @discardableResult
+    public func integrate(until endTime: Double? = nil, afterStep: ((Double) throws -> Void)? = nil) throws -> FlowStopReason {
+        let end = endTime ?? problem.endTime
+        try integrator.setStopTime(end)
+        let tolerance = problem.gradientTolerance
+        if tolerance > 0 && Vector.norm(problem.objective.evaluate(state).gradient) < tolerance {
+            return .gradientTolerance
+        }
+        while integrator.time < end {
+            _ = try integrator.step(toward: end)
+            let t = integrator.time
+            try afterStep?(t)
+            if tolerance > 0 {
+                // The interpolant's derivative is -∇L to within the local
+                // error: only near the threshold is the exact norm worth a pass.
+                let approximate = Vector.norm(try velocity(at: t))
+                if approximate < 10 * tolerance,
+                   Vector.norm(problem.objective.evaluate(state).gradient) < tolerance {
+                    return .gradientTolerance
+                }
+            }
+        }
+        return .endTime
+    }
+}

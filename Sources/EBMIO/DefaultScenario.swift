@@ -1,0 +1,39 @@
+/// The default scenario, run by `ebmflow run` with no file: the same text
+/// as `scenarios/demo.yaml` (a test keeps the two identical).
+public enum DefaultScenario {
+    public static let fileName = "scenarios/demo.yaml"
+    public static let text = """
+# demo — the default scenario (`ebmflow run` with no file runs this text).
+# Question: how does an RBM with 4 hidden units learn a random 4-spin target
+#   with interactions of every order, from a small initialisation?
+# Model: rbm(h=4), spin units; target: random couplings of orders 1-4.
+# Method: CVODE BDF on dθ/dt = -∇L(θ), dense analytic Jacobian, stopped once
+#   |∇L| < 1e-10.
+# Outputs: trajectory.dat (KL, |∇L| and every parameter against t),
+#   couplings.dat (the model's effective couplings J_A(t)), summary.json.
+name: demo
+spins: 4
+target:
+  kind: random
+  seed: 7
+  orders: [1, 2, 3, 4]
+  scale: [0.6, 0.4, 0.3, 0.2]
+model:
+  kind: rbm
+  hidden: 4
+init:
+  kind: normal
+  scale: 1.0e-3
+  seed: 1
+integrator:
+  rtol: 1.0e-8
+  atol: 1.0e-10
+  t_end: 1.0e5
+  grad_tol: 1.0e-10
+  linear_solver: auto
+  max_steps: 1000000
+analyses:
+  trajectory: {samples: 400, spacing: log, t_min: 1.0e-3}
+output: out/demo
+"""
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Runs the gnuplot scripts in `plots/` whose data files a result folder holds.
+public struct PlotRenderer {
+    /// Script → the data file it needs.
+    public static let scripts: [(script: String, data: String)] = [
+        ("trajectory.gp", "trajectory.dat"),
+        ("couplings.gp", "couplings.dat"),
+    ]
+
+    public let scriptsFolder: String
+
+    public init(scriptsFolder: String? = nil) throws {
+        let candidates = [scriptsFolder, "plots",
+                          URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+                              .deletingLastPathComponent().appendingPathComponent("../../../plots").standardized.path]
+        guard let found = candidates.compactMap({ $0 }).first(where: {
+            FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("trajectory.gp"))
+        }) else {
+            throw OutputError(path: "plots", reason: "the gnuplot scripts were not found; pass --scripts PATH/TO/plots")
+        }
+        self.scriptsFolder = found
+    }
+
+    /// Renders every plot whose data exists; returns the PNG paths.
+    public func render(folder: String) throws -> [String] {
+        var written: [String] = []
+        for (script, data) in Self.scripts {
+            guard FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent(data)) else { continue }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            let escaped = folder.replacingOccurrences(of: "'", with: "''")
+            process.arguments = ["gnuplot", "-e", "dir='\(escaped)'", (scriptsFolder as NSString).appendingPathComponent(script)]
+            let errors = Pipe()
+            process.standardError = errors
+            do { try process.run() } catch {
+                throw OutputError(path: folder, reason: "gnuplot could not be started (\(error)); install gnuplot-nox")
+            }
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw OutputError(path: folder, reason: "gnuplot failed on \(script): \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+            }
+            written.append((folder as NSString).appendingPathComponent((script as NSString).deletingPathExtension + ".png"))
+        }
+        return written
+    }
+}

@@ -1,0 +1,116 @@
+import EBMAnalysis
+import EBMCore
+import EBMScenario
+import Foundation
+
+/// A scenario value that cannot be turned into a problem (a data file with
+/// an empty state, an unknown parameter name, a model too large for memory).
+public struct ResolutionError: Error, CustomStringConvertible {
+    public let keyPath: String
+    public let message: String
+    public var description: String { "\(keyPath): \(message)" }
+}
+
+/// A scenario turned into the objects that compute: the target, the model,
+/// the starting point and the learning objective with its frozen parameters.
+public struct ResolvedScenario {
+    public let scenario: Scenario
+    public let target: Target
+    public let model: any EnergyModel
+    /// All model parameters at t = 0 (frozen ones keep these values).
+    public let initialParameters: [Double]
+    public let objective: LearningObjective
+    public let method: GradientFlowMethod
+
+    public init(_ scenario: Scenario) throws {
+        self.scenario = scenario
+        let n = scenario.spins
+        try MemoryEstimate(spins: n, model: scenario.model, analyses: scenario.analyses).check()
+        target = try Self.target(scenario)
+        model = try Self.model(scenario.model, spins: n)
+        do {
+            initialParameters = try Self.initialization(scenario.initialization).parameters(for: model)
+        } catch let error as UnknownParameterError {
+            throw ResolutionError(keyPath: "init.values", message: error.description)
+        }
+        var frozen = Set<Int>()
+        for name in scenario.model.frozen {
+            guard let j = model.parameterIndex(named: name) else {
+                throw ResolutionError(keyPath: "model.frozen", message: UnknownParameterError(name: name, model: model).description)
+            }
+            frozen.insert(j)
+        }
+        if frozen.count == model.parameterCount {
+            throw ResolutionError(keyPath: "model.frozen", message: "every parameter is frozen, so nothing can move; free at least one")
+        }
+        objective = LearningObjective(model: model, target: target, frozen: frozen, frozenValues: initialParameters)
+        let integrator = scenario.integrator
+        method = GradientFlowMethod(relativeTolerance: integrator.relativeTolerance,
+                                    absoluteTolerance: integrator.absoluteTolerance,
+                                    maxSteps: integrator.maxSteps,
+                                    linearSolver: LinearSolverSelection(rawValue: integrator.linearSolver.rawValue) ?? .automatic)
+    }
+
+    /// The gradient-flow problem of the scenario's integrator block.
+    public var flowProblem: GradientFlowProblem {
+        GradientFlowProblem(objective: objective, initialParameters: objective.freeParameters(initialParameters),
+                            endTime: scenario.integrator.endTime, gradientTolerance: scenario.integrator.gradientTolerance)
+    }
+
+    static func target(_ scenario: Scenario) throws -> Target {
+        let n = scenario.spins
+        let spec = scenario.target
+        func masks(_ couplings: [CouplingSpecification]) -> [(mask: Int, value: Double)] {
+            couplings.map { (Walsh.mask(of: $0.sites), $0.value) }
+        }
+        do {
+            let base: Target
+            switch spec.kind {
+            case let .random(seed, orders, scales):
+                base = try Target.random(spins: n, seed: seed, orders: orders, scales: scales)
+            case let .ising(couplings):
+                base = try Target(spins: n, couplings: masks(couplings))
+            case let .parity(strength, couplings):
+                base = try Target.parity(spins: n, strength: strength, couplings: masks(couplings))
+            case let .table(probabilities):
+                base = try Target.table(spins: n, probabilities: probabilities)
+            case let .data(file, pseudocount, columns):
+                let path = file.hasPrefix("/") ? file : ((scenario.baseDirectory ?? ".") as NSString).appendingPathComponent(file)
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw ResolutionError(keyPath: "target.file", message: "cannot read \(path) (paths are relative to the scenario file)")
+                }
+                let data = try BinarySamples.parse(text, file: path, columns: columns)
+                guard data.spins == n else {
+                    throw ResolutionError(keyPath: "target.file",
+                                          message: "\(path) has \(data.spins) variables (after column selection) but spins is \(n)")
+                }
+                base = try Target.frequencies(spins: n, samples: data.states, pseudocount: pseudocount)
+            }
+            return try base.atInverseTemperature(spec.beta)
+        } catch let error as TargetError {
+            throw ResolutionError(keyPath: "target", message: error.message)
+        } catch let error as DataFileError {
+            throw ResolutionError(keyPath: "target.file", message: error.description)
+        }
+    }
+
+    static func model(_ spec: ModelSpecification, spins n: Int) throws -> any EnergyModel {
+        switch spec.kind {
+        case let .ising(order):
+            return GeneralisedIsingModel(spins: n, order: order)
+        case let .rbm(hidden, units):
+            return RestrictedBoltzmannMachine(spins: n, hidden: hidden, units: units == .binary ? .binary : .spin)
+        case .mlp:
+            throw ResolutionError(keyPath: "model.kind", message: "mlp energies are not available in ebmflow \(EBMFlowVersion.current) yet; use ising or rbm")
+        }
+    }
+
+    static func initialization(_ spec: InitializationSpecification) -> Initialization {
+        switch spec {
+        case let .normal(scale, seed): return .normal(scale: scale, seed: seed)
+        case let .uniform(scale, seed): return .uniform(scale: scale, seed: seed)
+        case .zeros: return .zeros
+        case let .values(values): return .values(values)
+        }
+    }
+}

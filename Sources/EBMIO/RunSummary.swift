@@ -1,0 +1,134 @@
+import EBMAnalysis
+import EBMCore
+import EBMLinearAlgebra
+import EBMScenario
+import EBMSolvers
+import Foundation
+
+/// `summary.json`: what was run (version, scenario hash, settings) and what
+/// came out (final loss, stop reason, solver statistics).
+public struct RunSummary: Codable {
+    public struct Expressivity: Codable {
+        /// Generic rank of G at a random θ.
+        public var rankG: Int
+        /// `2^n - 1`: the rank of full expressivity.
+        public var fullRank: Int
+        public var fullyExpressive: Bool
+        enum CodingKeys: String, CodingKey {
+            case rankG = "rank_G", fullRank = "full_rank", fullyExpressive = "fully_expressive"
+        }
+    }
+
+    public struct Integrator: Codable {
+        public var rtol: Double
+        public var atol: Double
+        public var tEnd: Double
+        public var gradTol: Double
+        public var linearSolver: String
+        public var maxSteps: Int
+        enum CodingKeys: String, CodingKey {
+            case rtol, atol, tEnd = "t_end", gradTol = "grad_tol", linearSolver = "linear_solver", maxSteps = "max_steps"
+        }
+    }
+
+    public struct TrajectoryResult: Codable {
+        public var stopReason: String
+        public var stopTime: Double
+        public var initialKL: Double
+        public var finalKL: Double
+        public var finalGradNorm: Double
+        public var samples: Int
+        public var solverStatistics: SolverStatistics
+        public var finalParameters: [String: Double]?
+        enum CodingKeys: String, CodingKey {
+            case stopReason = "stop_reason", stopTime = "stop_time", initialKL = "initial_KL", finalKL = "final_KL"
+            case finalGradNorm = "grad_norm", samples, solverStatistics = "solver_statistics", finalParameters = "final_parameters"
+        }
+    }
+
+    public var ebmflow: String
+    public var scenario: String
+    public var scenarioHash: String
+    public var spins: Int
+    public var model: String
+    public var parameters: Int
+    public var freeParameters: Int
+    public var frozen: [String]
+    public var targetEntropy: Double
+    public var expressivity: Expressivity?
+    public var integrator: Integrator
+    public var trajectory: TrajectoryResult?
+
+    enum CodingKeys: String, CodingKey {
+        case ebmflow, scenario, scenarioHash = "scenario_hash", spins, model, parameters
+        case freeParameters = "free_parameters", frozen, targetEntropy = "target_entropy", expressivity, integrator, trajectory
+    }
+
+    public init(resolved: ResolvedScenario, linearSolver: String) {
+        let s = resolved.scenario
+        ebmflow = EBMFlowVersion.current
+        scenario = s.name
+        scenarioHash = ScenarioHash.of(s.sourceText)
+        spins = s.spins
+        model = resolved.model.description
+        parameters = resolved.model.parameterCount
+        freeParameters = resolved.objective.dimension
+        frozen = s.model.frozen
+        targetEntropy = resolved.target.entropy
+        expressivity = ExpressivityReport.generic(resolved.model)
+        integrator = Integrator(rtol: s.integrator.relativeTolerance, atol: s.integrator.absoluteTolerance,
+                                tEnd: s.integrator.endTime, gradTol: s.integrator.gradientTolerance,
+                                linearSolver: linearSolver, maxSteps: s.integrator.maxSteps)
+    }
+
+    public mutating func record(_ trajectory: Trajectory, model: any EnergyModel) {
+        let names = model.parameterNames
+        var finalParameters: [String: Double]?
+        if names.count <= TrajectoryFiles.parameterColumnLimit {
+            finalParameters = Dictionary(uniqueKeysWithValues: zip(names, trajectory.final.parameters))
+        }
+        self.trajectory = TrajectoryResult(
+            stopReason: trajectory.stopReason.rawValue, stopTime: trajectory.stopTime,
+            initialKL: trajectory.samples[0].loss, finalKL: trajectory.final.loss,
+            finalGradNorm: trajectory.final.gradientNorm, samples: trajectory.samples.count,
+            solverStatistics: trajectory.statistics, finalParameters: finalParameters)
+    }
+
+    public func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(self) + Data("\n".utf8), to: path)
+    }
+}
+
+/// A stable fingerprint of a scenario's text (FNV-1a, 64 bits).
+public enum ScenarioHash {
+    public static func of(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return "fnv1a64:" + String(hash, radix: 16).leftPadded(to: 16)
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
+
+/// The model's expressivity: the generic rank of its coupling Jacobian.
+public enum ExpressivityReport {
+    /// Skip the SVD when G has more entries than this.
+    public static let sizeLimit = 4_000_000
+
+    public static func generic(_ model: any EnergyModel, seed: UInt64 = 12345) -> RunSummary.Expressivity? {
+        let full = model.stateCount - 1
+        guard full * model.parameterCount <= sizeLimit else { return nil }
+        let theta = (try? Initialization.normal(scale: 0.5, seed: seed).parameters(for: model)) ?? []
+        guard let rank = try? LAPACK.rank(model.couplingJacobian(theta), relativeTolerance: 1e-10) else { return nil }
+        return RunSummary.Expressivity(rankG: rank, fullRank: full, fullyExpressive: rank == full)
+    }
+}

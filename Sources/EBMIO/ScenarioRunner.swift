@@ -1,0 +1,113 @@
+import EBMAnalysis
+import EBMCore
+import EBMLinearAlgebra
+import EBMScenario
+import Foundation
+
+/// Options every run-like subcommand shares.
+public struct RunOptions {
+    public var output: String?
+    public var quiet = false
+    public var force = false
+    /// A smoke-test budget: `t_end <= 100`, at most 50 samples.
+    public var quick = false
+
+    public init(output: String? = nil, quiet: Bool = false, force: Bool = false, quick: Bool = false) {
+        self.output = output
+        self.quiet = quiet
+        self.force = force
+        self.quick = quick
+    }
+}
+
+/// What a run wrote and the lines of its stdout summary.
+public struct RunReport {
+    public var folder: String
+    public var files: [String] = []
+    public var lines: [String] = []
+}
+
+/// Runs a scenario's analyses and writes their files.
+public enum ScenarioRunner {
+    /// Analyses this version runs; others are refused before any work.
+    public static let availableAnalyses: Set<String> = ["trajectory"]
+
+    public static func requestedAnalyses(_ analyses: AnalysesSpecification) -> [String] {
+        var names: [String] = []
+        if analyses.trajectory != nil { names.append("trajectory") }
+        if analyses.orders != nil { names.append("orders") }
+        if analyses.fixedPoints != nil { names.append("fixed_points") }
+        if analyses.continuation != nil { names.append("continuation") }
+        if analyses.basins != nil { names.append("basins") }
+        if analyses.portrait != nil { names.append("portrait") }
+        return names
+    }
+
+    /// Checks everything that can be checked without integrating: the
+    /// target can be built, names exist, memory suffices, analyses exist.
+    public static func check(_ scenario: Scenario) throws -> ResolvedScenario {
+        for name in requestedAnalyses(scenario.analyses) where !availableAnalyses.contains(name) {
+            throw ResolutionError(keyPath: "analyses.\(name)",
+                                  message: "this analysis is not available in ebmflow \(EBMFlowVersion.current); available: \(availableAnalyses.sorted().joined(separator: ", "))")
+        }
+        return try ResolvedScenario(scenario)
+    }
+
+    public static func run(_ original: Scenario, options: RunOptions) throws -> RunReport {
+        var scenario = original
+        if options.quick {
+            scenario.integrator.endTime = min(scenario.integrator.endTime, 100)
+            if var trajectory = scenario.analyses.trajectory {
+                trajectory.samples = min(trajectory.samples, 50)
+                if trajectory.spacing == .logarithmic { trajectory.minimumTime = min(trajectory.minimumTime, scenario.integrator.endTime / 10) }
+                scenario.analyses.trajectory = trajectory
+            }
+        }
+        let resolved = try check(scenario)
+        // `output:` is relative to the working directory, like --output.
+        let folder = options.output ?? scenario.output ?? "out/\(scenario.name)"
+        try prepare(folder: folder, force: options.force)
+
+        let progress = Progress(quiet: options.quiet)
+        var report = RunReport(folder: folder)
+        let flow = try GradientFlow(problem: resolved.flowProblem, method: resolved.method)
+        var summary = RunSummary(resolved: resolved, linearSolver: flow.linearSolverName)
+        let model = resolved.model
+        report.lines.append("scenario \(scenario.name): \(model.description), \(scenario.spins) spins, \(model.parameterCount) parameters"
+            + (resolved.objective.hasFrozenParameters ? " (\(resolved.objective.dimension) free)" : "")
+            + (summary.expressivity.map { ", rank G = \($0.rankG) of \($0.fullRank)" } ?? ""))
+
+        if let spec = scenario.analyses.trajectory {
+            let spacing: SampleSpacing = spec.spacing == .logarithmic ? .logarithmic(firstTime: spec.minimumTime) : .linear
+            progress.say("trajectory: integrating to t = \(scenario.integrator.endTime) with \(flow.linearSolverName) linear solver")
+            let trajectory = try flow.sampledTrajectory(TrajectorySampling(count: spec.samples, spacing: spacing)) { t in
+                progress.update("trajectory: t = \(String(format: "%.4g", t))")
+            }
+            summary.record(trajectory, model: model)
+            try write(TrajectoryFiles.trajectory(trajectory, model: model, scenario: scenario.name), "trajectory.dat", into: folder, report: &report)
+            try write(TrajectoryFiles.couplings(trajectory, target: resolved.target, scenario: scenario.name), "couplings.dat", into: folder, report: &report)
+            let stats = trajectory.statistics
+            report.lines.append(String(format: "trajectory: stopped at t = %.6g (%@), KL = %.6e, |grad L| = %.3e",
+                                       trajectory.stopTime, trajectory.stopReason.rawValue, trajectory.final.loss, trajectory.final.gradientNorm))
+            report.lines.append("solver: \(stats.steps) steps, \(stats.rhsEvaluations) right-hand sides, \(stats.jacobianEvaluations) Jacobians, \(flow.linearSolverName) linear solver")
+        }
+        try summary.write(to: (folder as NSString).appendingPathComponent("summary.json"))
+        report.files.append("summary.json")
+        report.lines.append("wrote \(report.files.joined(separator: ", ")) in \(folder)")
+        return report
+    }
+
+    static func write(_ file: DataFile, _ name: String, into folder: String, report: inout RunReport) throws {
+        try file.write(to: (folder as NSString).appendingPathComponent(name))
+        report.files.append(name)
+    }
+
+    /// A run never overwrites earlier results silently.
+    static func prepare(folder: String, force: Bool) throws {
+        let summary = (folder as NSString).appendingPathComponent("summary.json")
+        if !force && FileManager.default.fileExists(atPath: summary) {
+            throw OutputError(path: folder, reason: "it already holds results (summary.json); pass --force to overwrite or choose another --output")
+        }
+        try AtomicFile.prepareFolder(folder)
+    }
+}
