@@ -1,0 +1,62 @@
+/// Settings of the stiff integration of `dθ/dt = -∇L(θ)` with CVODE (BDF),
+/// as written in the scenario's `integrator` block. Defaults are those of
+/// DESIGN.md §3.
+public struct IntegratorSpecification: Sendable, Equatable {
+    /// The linear solver inside CVODE's Newton iteration: `dense` with the
+    /// analytic Hessian for small models, `gmres` (SPGMR) with matrix-free
+    /// Hessian-vector products for large ones, `auto` to choose by size.
+    public enum LinearSolver: String, Sendable, Equatable, CaseIterable {
+        case auto
+        case dense
+        case gmres
+    }
+
+    /// `rtol`: in (0, 1).
+    public var relativeTolerance: Double
+    /// `atol`: positive.
+    public var absoluteTolerance: Double
+    /// `t_end`: the integration stops here (time in units of the learning rate).
+    public var endTime: Double
+    /// `grad_tol`: stop early once `|∇L|` falls below; 0 never stops early.
+    public var gradientTolerance: Double
+    /// `linear_solver`.
+    public var linearSolver: LinearSolver
+    /// `max_steps`: the most internal steps CVODE may take in total.
+    public var maxSteps: Int
+
+    public init(relativeTolerance: Double = 1e-8, absoluteTolerance: Double = 1e-10, endTime: Double = 1e4,
+                gradientTolerance: Double = 1e-10, linearSolver: LinearSolver = .auto, maxSteps: Int = 1_000_000) {
+        self.relativeTolerance = relativeTolerance
+        self.absoluteTolerance = absoluteTolerance
+        self.endTime = endTime
+        self.gradientTolerance = gradientTolerance
+        self.linearSolver = linearSolver
+        self.maxSteps = maxSteps
+    }
+}
+
+extension IntegratorSpecification {
+    static let keys = ["rtol", "atol", "t_end", "grad_tol", "linear_solver", "max_steps"]
+
+    static func decode(_ node: ScenarioNode, reader: ScenarioReader) -> IntegratorSpecification {
+        let defaults = IntegratorSpecification()
+        guard let map = reader.map(node) else { return defaults }
+        reader.rejectUnknownKeys(in: map, validKeys: keys)
+        let positive: (Double) -> String? = { $0 > 0 ? nil : "must be positive" }
+        let relativeTolerance = reader.value(map["rtol"], reader.number) {
+            $0 > 0 && $0 < 1 ? nil : "a relative tolerance must be positive and below 1"
+        }
+        let gradientTolerance = reader.value(map["grad_tol"], reader.number) {
+            $0 >= 0 ? nil : "must be >= 0 (0 never stops early)"
+        }
+        let linearSolver: LinearSolver? = reader.value(map["linear_solver"]) { reader.choice($0, "linear solver") }
+        return IntegratorSpecification(
+            relativeTolerance: relativeTolerance ?? defaults.relativeTolerance,
+            absoluteTolerance: reader.value(map["atol"], reader.number, positive) ?? defaults.absoluteTolerance,
+            endTime: reader.value(map["t_end"], reader.number, positive) ?? defaults.endTime,
+            gradientTolerance: gradientTolerance ?? defaults.gradientTolerance,
+            linearSolver: linearSolver ?? defaults.linearSolver,
+            maxSteps: reader.value(map["max_steps"], reader.integer) { $0 >= 1 ? nil : "must be at least 1" }
+                ?? defaults.maxSteps)
+    }
+}
