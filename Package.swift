@@ -36,7 +36,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "EBMCoreTests", dependencies: ["EBMCore", "EBMLinearAlgebra"]),
-        .testTarget(name: "EBMSolversTests", dependencies: ["EBMSolvers"]),
+        .testTarget(name: "EBMSolversTests", dependencies: ["EBMSolvers", "EBMLinearAlgebra"]),
         .testTarget(name: "EBMScenarioTests", dependencies: ["EBMScenario"]),
         .testTarget(name: "EBMAnalysisTests", dependencies: ["EBMAnalysis", "EBMSolvers", "EBMCore"]),
         .testTarget(name: "EBMIOTests", dependencies: ["EBMIO", "EBMCore"]),

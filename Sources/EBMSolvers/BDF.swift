@@ -1,0 +1,100 @@
+/// atol_i in CVODE's error weights w_i = 1 / (rtol |y_i| + atol_i): one
+/// value for every component, or one per component (its length must equal
+/// the system's dimension).
+public enum AbsoluteTolerance: Sendable, Equatable {
+    case scalar(Double)
+    case vector([Double])
+}
+
+/// How the Newton iteration's linear systems (I - γJ) x = b are solved.
+public enum LinearSolverChoice: Sendable, Equatable {
+    /// LU factorisation of a dense n × n matrix (`SUNLinSol_Dense`) built from
+    /// the system's analytic Jacobian if it provides one, otherwise from
+    /// CVODE's difference quotients. O(n³) per factorisation: right for n up
+    /// to a few hundred.
+    case dense
+    /// GMRES on at most `maxKrylovDimension` Krylov vectors, no restarts, no
+    /// preconditioner (`SUNLinSol_SPGMR`), matrix-free: the system's J v if it
+    /// provides it, otherwise CVODE's difference quotients.
+    case gmres(maxKrylovDimension: Int)
+}
+
+/// The variable-order, variable-step backward differentiation formulas
+///
+///     Σ_{j=0}^{q} α_j y_{n-j} = h_n β_0 f(t_n, y_n),   1 ≤ q ≤ `maxOrder` ≤ 5,
+///
+/// as CVODE implements them (`CVodeCreate(CV_BDF, …)`), with a Newton
+/// iteration on the implicit equation whose linear systems (I - γJ) x = b are
+/// solved by `linearSolver`. The local error of each step is kept below
+///
+///     ‖e‖_WRMS ≤ 1,   w_i = 1 / (relativeTolerance |y_i| + atol_i).
+///
+/// A value of this type is the *method* handed to `CVodeIntegrator`; it
+/// refuses invalid options when built.
+public struct BDF: Sendable, Equatable {
+    /// rtol > 0.
+    public let relativeTolerance: Double
+    /// atol > 0 (every component).
+    public let absoluteTolerance: AbsoluteTolerance
+    /// The most internal steps one `advance(to:)` may take before it fails
+    /// with `.tooMuchWork` (CVODE's `mxstep`, counted per call; CVODE's own
+    /// default is 500).
+    public let maxSteps: Int
+    public let linearSolver: LinearSolverChoice
+    /// Highest BDF order q, 1...5.
+    public let maxOrder: Int
+    /// First step size to attempt (> 0, forward integration); nil lets CVODE
+    /// estimate it from the initial derivative.
+    public let initialStep: Double?
+    /// Upper bound on |h| (> 0); nil means unbounded.
+    public let maxStep: Double?
+
+    /// - Throws: `InvalidArgumentError` naming the first option out of range:
+    ///   non-positive or non-finite tolerances, an empty tolerance vector,
+    ///   `maxSteps < 1`, `maxOrder` outside 1...5, a Krylov dimension < 1, a
+    ///   non-positive `initialStep` or `maxStep`.
+    public init(
+        relativeTolerance: Double,
+        absoluteTolerance: AbsoluteTolerance,
+        maxSteps: Int,
+        linearSolver: LinearSolverChoice = .dense,
+        maxOrder: Int = 5,
+        initialStep: Double? = nil,
+        maxStep: Double? = nil
+    ) throws {
+        func refuse(_ option: String, _ reason: String) -> InvalidArgumentError {
+            InvalidArgumentError(argument: "BDF.\(option)", reason: reason)
+        }
+        guard relativeTolerance > 0, relativeTolerance.isFinite else {
+            throw refuse("relativeTolerance", "must be positive and finite, got \(relativeTolerance)")
+        }
+        switch absoluteTolerance {
+        case .scalar(let atol):
+            guard atol > 0, atol.isFinite else {
+                throw refuse("absoluteTolerance", "must be positive and finite, got \(atol)")
+            }
+        case .vector(let atol):
+            guard !atol.isEmpty else { throw refuse("absoluteTolerance", "the vector is empty") }
+            if let i = atol.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
+                throw refuse("absoluteTolerance", "component \(i) must be positive and finite, got \(atol[i])")
+            }
+        }
+        guard maxSteps >= 1 else { throw refuse("maxSteps", "must be at least 1, got \(maxSteps)") }
+        if case .gmres(let dimension) = linearSolver, dimension < 1 {
+            throw refuse("linearSolver", "the maximum Krylov dimension must be at least 1, got \(dimension)")
+        }
+        guard (1...5).contains(maxOrder) else { throw refuse("maxOrder", "must be in 1...5, got \(maxOrder)") }
+        if let h = initialStep, !(h > 0 && h.isFinite) {
+            throw refuse("initialStep", "must be positive and finite, got \(h)")
+        }
+        if let h = maxStep, !(h > 0) { throw refuse("maxStep", "must be positive, got \(h)") }
+
+        self.relativeTolerance = relativeTolerance
+        self.absoluteTolerance = absoluteTolerance
+        self.maxSteps = maxSteps
+        self.linearSolver = linearSolver
+        self.maxOrder = maxOrder
+        self.initialStep = initialStep
+        self.maxStep = maxStep
+    }
+}

@@ -1,0 +1,317 @@
+import CSundials
+
+/// Integrates dy/dt = f(t, y), y(t₀) = y₀ with CVODE's BDF method and Newton
+/// iteration, locating the zeros of optional root functions on the way.
+///
+/// One instance owns one CVODE problem and every C object it needs, created
+/// in SUNDIALS' order and freed in reverse in `deinit`:
+///
+///     SUNContext → N_Vector y → CVODE memory → SUNMatrix (dense only)
+///                → SUNLinearSolver (dense LU or SPGMR)
+///
+/// It has its own `SUNContext`, so distinct instances may run on distinct
+/// threads; one instance must not be used from two threads at once. For
+/// sweeps over initial conditions, reuse an instance with
+/// `reinitialize(time:state:)` rather than building a new one.
+///
+/// Failures throw `CVodeError` (or `InvalidArgumentError` for arguments
+/// refused before reaching C). After a failed advance, `time` and `state`
+/// hold the last point CVODE reached.
+public final class CVodeIntegrator {
+    public let system: any ODESystem
+    public let method: BDF
+    public let roots: RootFunctions?
+    /// n, the system's dimension, fixed at creation.
+    public let dimension: Int
+
+    /// The time of `state`: the last output time, root or step returned.
+    public private(set) var time: Double
+
+    // The C objects, in creation order; `deinit` frees them in reverse.
+    private var context: SUNContext?
+    /// y: the initial state, then CVODE's output at `time`.
+    private var stateVector: N_Vector?
+    /// Receives `CVodeGetDky`'s interpolants.
+    private var outputVector: N_Vector?
+    private var memory: UnsafeMutableRawPointer?
+    private var matrix: SUNMatrix?
+    private var linearSolver: SUNLinearSolver?
+
+    /// Set once `CVodeInit` has succeeded: from then on CVODE can report its
+    /// time and step size.
+    private var isInitialized = false
+
+    /// The error a callback stored during the current C call (see
+    /// `CVodeCallbacks`); cleared before each call that can run callbacks.
+    var callbackError: (any Error)?
+
+    /// Creates the CVODE problem: `SUNContext_Create`, `N_VNew_Serial`,
+    /// `CVodeCreate(CV_BDF)`, `CVodeInit`, `CVodeSStolerances` or
+    /// `CVodeSVtolerances`, `CVodeRootInit`, the step options of `method`, and
+    /// `CVodeSetLinearSolver` with `SUNLinSol_Dense` (plus `CVodeSetJacFn` if
+    /// the system provides its Jacobian) or `SUNLinSol_SPGMR` without
+    /// preconditioner (plus `CVodeSetJacTimes` if it provides J v). CVODE's
+    /// own error printing is switched off (`CVodeSetErrFile(mem, NULL)`):
+    /// its errors become Swift errors.
+    ///
+    /// - Throws: `InvalidArgumentError` if `initialState` or a vector
+    ///   `absoluteTolerance` does not have `system.dimension` finite entries,
+    ///   or `initialTime` is not finite; `CVodeError` if SUNDIALS refuses.
+    public init(
+        system: any ODESystem,
+        initialTime: Double,
+        initialState: [Double],
+        method: BDF,
+        roots: RootFunctions? = nil
+    ) throws {
+        self.system = system
+        self.method = method
+        self.roots = roots
+        self.dimension = system.dimension
+        self.time = initialTime
+
+        guard dimension >= 1 else {
+            throw InvalidArgumentError(
+                argument: "system.dimension", reason: "must be at least 1, got \(dimension)")
+        }
+        try Self.validate(
+            time: initialTime, state: initialState, dimension: dimension, names: ("initialTime", "initialState"))
+        if case .vector(let atol) = method.absoluteTolerance, atol.count != dimension {
+            throw InvalidArgumentError(
+                argument: "BDF.absoluteTolerance",
+                reason: "has \(atol.count) components, the system has dimension \(dimension)")
+        }
+
+        let n = sunindextype(dimension)
+        try check(SUNContext_Create(nil, &context), "SUNContext_Create", family: .generic)
+        stateVector = try allocated(N_VNew_Serial(n, context), "N_VNew_Serial")
+        outputVector = try allocated(N_VNew_Serial(n, context), "N_VNew_Serial")
+        _ = mutableEntries(of: stateVector, count: dimension).update(from: initialState)
+
+        memory = try allocated(CVodeCreate(CV_BDF, context), "CVodeCreate")
+        try check(CVodeSetErrFile(memory, nil), "CVodeSetErrFile")
+        try check(CVodeInit(memory, CVodeCallbacks.rightHandSide, initialTime, stateVector), "CVodeInit")
+        isInitialized = true
+        try check(CVodeSetUserData(memory, Unmanaged.passUnretained(self).toOpaque()), "CVodeSetUserData")
+
+        switch method.absoluteTolerance {
+        case .scalar(let atol):
+            try check(CVodeSStolerances(memory, method.relativeTolerance, atol), "CVodeSStolerances")
+        case .vector(let atol):
+            // CVODE copies the tolerances into its own vector.
+            let tolerances = try allocated(N_VNew_Serial(n, context), "N_VNew_Serial")
+            defer { N_VDestroy(tolerances) }
+            _ = mutableEntries(of: tolerances, count: dimension).update(from: atol)
+            try check(CVodeSVtolerances(memory, method.relativeTolerance, tolerances), "CVodeSVtolerances")
+        }
+        if let roots {
+            try check(CVodeRootInit(memory, Int32(roots.count), CVodeCallbacks.rootFunctions), "CVodeRootInit")
+        }
+        try check(CVodeSetMaxNumSteps(memory, method.maxSteps), "CVodeSetMaxNumSteps")
+        try check(CVodeSetMaxOrd(memory, Int32(method.maxOrder)), "CVodeSetMaxOrd")
+        if let h = method.initialStep { try check(CVodeSetInitStep(memory, h), "CVodeSetInitStep") }
+        if let h = method.maxStep { try check(CVodeSetMaxStep(memory, h), "CVodeSetMaxStep") }
+
+        switch method.linearSolver {
+        case .dense:
+            matrix = try allocated(SUNDenseMatrix(n, n, context), "SUNDenseMatrix")
+            linearSolver = try allocated(SUNLinSol_Dense(stateVector, matrix, context), "SUNLinSol_Dense")
+            try check(
+                CVodeSetLinearSolver(memory, linearSolver, matrix), "CVodeSetLinearSolver",
+                family: .linearSolverInterface)
+            if system.providesDenseJacobian {
+                try check(
+                    CVodeSetJacFn(memory, CVodeCallbacks.denseJacobian), "CVodeSetJacFn",
+                    family: .linearSolverInterface)
+            }
+        case .gmres(let krylovDimension):
+            linearSolver = try allocated(
+                SUNLinSol_SPGMR(stateVector, Int32(SUN_PREC_NONE), Int32(krylovDimension), context),
+                "SUNLinSol_SPGMR")
+            try check(
+                CVodeSetLinearSolver(memory, linearSolver, nil), "CVodeSetLinearSolver",
+                family: .linearSolverInterface)
+            if system.providesJacobianVectorProduct {
+                try check(
+                    CVodeSetJacTimes(
+                        memory, CVodeCallbacks.jacobianVectorSetup, CVodeCallbacks.jacobianVectorProduct),
+                    "CVodeSetJacTimes", family: .linearSolverInterface)
+            }
+        }
+    }
+
+    deinit {
+        // Reverse order of creation. The flags are ignored: nothing can be
+        // done about a failed free, and a deinit cannot throw.
+        if memory != nil { CVodeFree(&memory) }
+        if linearSolver != nil { _ = SUNLinSolFree(linearSolver) }
+        if matrix != nil { SUNMatDestroy(matrix) }
+        if outputVector != nil { N_VDestroy(outputVector) }
+        if stateVector != nil { N_VDestroy(stateVector) }
+        if context != nil { _ = SUNContext_Free(&context) }
+    }
+
+    // MARK: Integrating
+
+    /// Integrates to `outputTime` and interpolates the state there (`CVode`
+    /// with `CV_NORMAL`); stops earlier at a root or at the stop time.
+    /// CVODE's internal time may run past `outputTime` (see
+    /// `SolverStatistics.currentTime`). Asking for the current `time` returns
+    /// at once.
+    @discardableResult
+    public func advance(to outputTime: Double) throws -> AdvanceResult {
+        if outputTime == time { return .reached(time) }
+        return try solve(toward: outputTime, task: CV_NORMAL)
+    }
+
+    /// Takes one internal step in the direction of `outputTime` and returns
+    /// where it ended (`CVode` with `CV_ONE_STEP`): for callers that inspect
+    /// every step. The step may overshoot `outputTime` unless a stop time
+    /// prevents it.
+    @discardableResult
+    public func step(toward outputTime: Double) throws -> AdvanceResult {
+        try solve(toward: outputTime, task: CV_ONE_STEP)
+    }
+
+    /// Forbids the integrator to step past `stopTime` (`CVodeSetStopTime`):
+    /// the next advance that would cross it ends there with `.stopTime`.
+    /// CVODE 6.4 then forgets it; until reached it stays in force, across
+    /// `reinitialize` too (set `.infinity` to lift it).
+    public func setStopTime(_ stopTime: Double) throws {
+        try check(CVodeSetStopTime(memory, stopTime), "CVodeSetStopTime")
+    }
+
+    /// Restarts the problem at y(`time`) = `state` with every option, root
+    /// function and the linear solver kept (`CVodeReInit`). Counters restart
+    /// from zero; the result is the same as that of a fresh integrator.
+    public func reinitialize(time newTime: Double, state newState: [Double]) throws {
+        try Self.validate(time: newTime, state: newState, dimension: dimension, names: ("time", "state"))
+        _ = mutableEntries(of: stateVector, count: dimension).update(from: newState)
+        callbackError = nil
+        try check(CVodeReInit(memory, newTime, stateVector), "CVodeReInit")
+        time = newTime
+    }
+
+    private func solve(toward outputTime: Double, task: Int32) throws -> AdvanceResult {
+        callbackError = nil
+        var reached = time
+        let flag = CVode(memory, outputTime, stateVector, &reached, task)
+        // On failure CVODE still returns the last time reached and the state there.
+        time = reached
+        try check(flag, "CVode", detail: "The integration was heading for t = \(outputTime)")
+        switch flag {
+        case CV_ROOT_RETURN:
+            var directions = [Int32](repeating: 0, count: roots?.count ?? 0)
+            try check(CVodeGetRootInfo(memory, &directions), "CVodeGetRootInfo")
+            return .root(reached, directions: directions)
+        case CV_TSTOP_RETURN:
+            return .stopTime(reached)
+        default:
+            return .reached(reached)
+        }
+    }
+
+    // MARK: Reading the solution
+
+    /// A copy of y(`time`).
+    public var state: [Double] {
+        Array(entries(of: stateVector, count: dimension))
+    }
+
+    /// Lends y(`time`) without copying; the buffer must not escape `body`.
+    public func withState<Result>(_ body: (UnsafeBufferPointer<Double>) throws -> Result) rethrows -> Result {
+        try body(entries(of: stateVector, count: dimension))
+    }
+
+    /// dᵏy/dtᵏ at `t` from CVODE's interpolating polynomial (`CVodeGetDky`).
+    /// Valid for t in the last step, [t_n - h_last, t_n] (see
+    /// `statistics.currentTime`, `statistics.lastStepSize`), and 0 ≤ k ≤ the
+    /// current order. Accuracy is that of the solution for k = 0 and lower
+    /// for derivatives.
+    public func denseOutput(at t: Double, derivative k: Int = 0) throws -> [Double] {
+        let flag = CVodeGetDky(memory, t, Int32(k), outputVector)
+        var detail: String? = nil
+        if flag == CV_BAD_T {
+            let end = statistics.currentTime, start = end - statistics.lastStepSize
+            detail = "t = \(t) lies outside the last step [\(min(start, end)), \(max(start, end))]"
+        } else if flag == CV_BAD_K {
+            detail = "derivative order \(k) is outside 0...\(statistics.currentOrder) (the current order)"
+        }
+        try check(flag, "CVodeGetDky", detail: detail)
+        return Array(entries(of: outputVector, count: dimension))
+    }
+
+    // MARK: Statistics
+
+    /// CVODE's counters since the last (re)initialisation.
+    public var statistics: SolverStatistics {
+        let cvls = FlagFamily.linearSolverInterface
+        return SolverStatistics(
+            steps: output(CVodeGetNumSteps, "CVodeGetNumSteps"),
+            rhsEvaluations: output(CVodeGetNumRhsEvals, "CVodeGetNumRhsEvals"),
+            linearSolverRHSEvaluations: output(CVodeGetNumLinRhsEvals, "CVodeGetNumLinRhsEvals", cvls),
+            jacobianEvaluations: output(CVodeGetNumJacEvals, "CVodeGetNumJacEvals", cvls),
+            jacobianVectorEvaluations: output(CVodeGetNumJtimesEvals, "CVodeGetNumJtimesEvals", cvls),
+            jacobianVectorSetups: output(CVodeGetNumJTSetupEvals, "CVodeGetNumJTSetupEvals", cvls),
+            linearSolverSetups: output(CVodeGetNumLinSolvSetups, "CVodeGetNumLinSolvSetups"),
+            linearIterations: output(CVodeGetNumLinIters, "CVodeGetNumLinIters", cvls),
+            linearConvergenceFailures: output(CVodeGetNumLinConvFails, "CVodeGetNumLinConvFails", cvls),
+            nonlinearIterations: output(CVodeGetNumNonlinSolvIters, "CVodeGetNumNonlinSolvIters"),
+            nonlinearConvergenceFailures: output(CVodeGetNumNonlinSolvConvFails, "CVodeGetNumNonlinSolvConvFails"),
+            nonlinearSolverStepFailures: output(CVodeGetNumStepSolveFails, "CVodeGetNumStepSolveFails"),
+            errorTestFailures: output(CVodeGetNumErrTestFails, "CVodeGetNumErrTestFails"),
+            rootEvaluations: output(CVodeGetNumGEvals, "CVodeGetNumGEvals"),
+            initialStepSize: output(CVodeGetActualInitStep, "CVodeGetActualInitStep"),
+            lastStepSize: output(CVodeGetLastStep, "CVodeGetLastStep"),
+            currentStepSize: output(CVodeGetCurrentStep, "CVodeGetCurrentStep"),
+            lastOrder: Int(output(CVodeGetLastOrder, "CVodeGetLastOrder")),
+            currentOrder: Int(output(CVodeGetCurrentOrder, "CVodeGetCurrentOrder")),
+            currentTime: output(CVodeGetCurrentTime, "CVodeGetCurrentTime"))
+    }
+
+    /// One `CVodeGet*` output. These can only fail on a NULL memory or a
+    /// missing linear solver, which this class rules out: a failure here is a
+    /// bug, hence the trap rather than a throw.
+    private func output<Value: Numeric>(
+        _ get: (UnsafeMutableRawPointer?, UnsafeMutablePointer<Value>?) -> Int32, _ function: String,
+        _ family: FlagFamily = .integrator
+    ) -> Value {
+        var value: Value = 0
+        do {
+            try check(get(memory, &value), function, family: family)
+        } catch {
+            preconditionFailure("\(error)")
+        }
+        return value
+    }
+
+    /// t_n, for error reports (read by `check`, so not checked itself); nil
+    /// before `CVodeInit`.
+    var currentInternalTime: Double? {
+        guard isInitialized else { return nil }
+        var t = 0.0
+        return CVodeGetCurrentTime(memory, &t) == CV_SUCCESS ? t : nil
+    }
+
+    /// The next step size, for error reports; nil before `CVodeInit`.
+    var currentInternalStepSize: Double? {
+        guard isInitialized else { return nil }
+        var h = 0.0
+        return CVodeGetCurrentStep(memory, &h) == CV_SUCCESS ? h : nil
+    }
+
+    private static func validate(
+        time: Double, state: [Double], dimension: Int, names: (time: String, state: String)
+    ) throws {
+        guard time.isFinite else {
+            throw InvalidArgumentError(argument: names.time, reason: "must be finite, got \(time)")
+        }
+        guard state.count == dimension else {
+            throw InvalidArgumentError(
+                argument: names.state, reason: "has \(state.count) components, the system has dimension \(dimension)")
+        }
+        if let i = state.firstIndex(where: { !$0.isFinite }) {
+            throw InvalidArgumentError(argument: names.state, reason: "component \(i) is \(state[i])")
+        }
+    }
+}

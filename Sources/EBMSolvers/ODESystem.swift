@@ -1,0 +1,116 @@
+/// A first-order system of ordinary differential equations
+///
+///     dy/dt = f(t, y),   y ∈ ℝⁿ,  n = `dimension`,
+///
+/// as the integrators in this module see it. Conformers evaluate `f` and,
+/// optionally, its Jacobian `J = ∂f/∂y`, either as a dense matrix (for the
+/// direct linear solver) or as products `J v` (for matrix-free GMRES).
+///
+/// The buffers passed in are SUNDIALS' own vectors: they are valid only for
+/// the duration of the call and must not be retained. A thrown error stops
+/// the integration and comes back as `CVodeError.underlying`; non-finite
+/// outputs are caught by the integrator, which asks CVODE to retry with a
+/// smaller step.
+public protocol ODESystem: AnyObject {
+    /// n, the length of the state vector.
+    var dimension: Int { get }
+
+    /// ydot = f(t, y). `derivative` has `dimension` entries with undefined
+    /// contents on entry: every entry must be written.
+    func evaluateRightHandSide(
+        time: Double,
+        state: UnsafeBufferPointer<Double>,
+        derivative: UnsafeMutableBufferPointer<Double>
+    ) throws
+
+    /// Whether `evaluateJacobian` is implemented. When false (the default) the
+    /// dense solver uses CVODE's difference-quotient Jacobian, which costs n
+    /// extra right-hand-side evaluations per Jacobian.
+    var providesDenseJacobian: Bool { get }
+
+    /// J = ∂f/∂y at (t, y), column-major n × n: J_ij lives at `jacobian[i + j n]`.
+    /// `rightHandSide` holds f(t, y). `jacobian` is already zeroed (CVODE clears
+    /// it before each evaluation), so only non-zero entries need writing.
+    func evaluateJacobian(
+        time: Double,
+        state: UnsafeBufferPointer<Double>,
+        rightHandSide: UnsafeBufferPointer<Double>,
+        jacobian: UnsafeMutableBufferPointer<Double>
+    ) throws
+
+    /// Whether `evaluateJacobianVectorProduct` is implemented. When false (the
+    /// default) GMRES uses CVODE's difference quotient
+    /// J v ≈ [f(t, y + σv) - f(t, y)] / σ, one right-hand side per product.
+    var providesJacobianVectorProduct: Bool { get }
+
+    /// Called before each linear solve with the (t, y) at which the following
+    /// `evaluateJacobianVectorProduct` calls will be made, so that work they
+    /// share (a model's probabilities at y, say) is done once per solve rather
+    /// than once per product. CVODE's `CVLsJacTimesSetupFn`. Default: nothing.
+    func prepareJacobianVectorProducts(
+        time: Double,
+        state: UnsafeBufferPointer<Double>,
+        rightHandSide: UnsafeBufferPointer<Double>
+    ) throws
+
+    /// product = J(t, y) v. `rightHandSide` holds f(t, y); `product` has
+    /// `dimension` entries, every one of which must be written.
+    func evaluateJacobianVectorProduct(
+        time: Double,
+        state: UnsafeBufferPointer<Double>,
+        rightHandSide: UnsafeBufferPointer<Double>,
+        vector: UnsafeBufferPointer<Double>,
+        product: UnsafeMutableBufferPointer<Double>
+    ) throws
+}
+
+extension ODESystem {
+    public var providesDenseJacobian: Bool { false }
+    public var providesJacobianVectorProduct: Bool { false }
+
+    public func evaluateJacobian(
+        time: Double,
+        state: UnsafeBufferPointer<Double>,
+        rightHandSide: UnsafeBufferPointer<Double>,
+        jacobian: UnsafeMutableBufferPointer<Double>
+    ) throws {
+        preconditionFailure(
+            "\(type(of: self)) says providesDenseJacobian but does not implement evaluateJacobian")
+    }
+
+    public func prepareJacobianVectorProducts(
+        time: Double,
+        state: UnsafeBufferPointer<Double>,
+        rightHandSide: UnsafeBufferPointer<Double>
+    ) throws {}
+
+    public func evaluateJacobianVectorProduct(
+        time: Double,
+        state: UnsafeBufferPointer<Double>,
+        rightHandSide: UnsafeBufferPointer<Double>,
+        vector: UnsafeBufferPointer<Double>,
+        product: UnsafeMutableBufferPointer<Double>
+    ) throws {
+        preconditionFailure(
+            "\(type(of: self)) says providesJacobianVectorProduct but does not implement evaluateJacobianVectorProduct")
+    }
+}
+
+/// Event functions g(t, y) ∈ ℝᵐ, m = `count`, whose zeros the integrator
+/// locates (CVODE's `CVRootFn`): an advance stops at the first t where some
+/// g_i(t, y(t)) changes sign.
+public struct RootFunctions {
+    /// m ≥ 1, the number of event functions.
+    public let count: Int
+    /// `(t, y, g)`: writes g(t, y) into `g` (m entries, every one written).
+    public let evaluate: (Double, UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) throws -> Void
+
+    public init(
+        count: Int,
+        evaluate: @escaping (Double, UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) throws -> Void
+    ) {
+        precondition(count >= 1, "RootFunctions needs at least one function, got count = \(count)")
+        self.count = count
+        self.evaluate = evaluate
+    }
+}
