@@ -35,5 +35,6 @@ integrator:
 analyses:
   trajectory: {samples: 400, spacing: log, t_min: 1.0e-3}
 output: out/demo
+
 """
 }

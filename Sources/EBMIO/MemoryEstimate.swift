@@ -53,8 +53,8 @@ public struct MemoryEstimate {
     }
 
     public static func formatted(_ bytes: Double) -> String {
-        if bytes >= 1 << 30 { return String(format: "%.1f GiB", bytes / Double(1 << 30)) }
-        if bytes >= 1 << 20 { return String(format: "%.1f MiB", bytes / Double(1 << 20)) }
+        if bytes >= Double(1 << 30) { return String(format: "%.1f GiB", bytes / Double(1 << 30)) }
+        if bytes >= Double(1 << 20) { return String(format: "%.1f MiB", bytes / Double(1 << 20)) }
         return String(format: "%.0f KiB", bytes / 1024)
     }
 

@@ -11,7 +11,7 @@ public struct PlotRenderer {
     public let scriptsFolder: String
 
     public init(scriptsFolder: String? = nil) throws {
-        let candidates = [scriptsFolder, "plots",
+        let candidates: [String?] = [scriptsFolder, "plots",
                           URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
                               .deletingLastPathComponent().appendingPathComponent("../../../plots").standardized.path]
         guard let found = candidates.compactMap({ $0 }).first(where: {

@@ -5,7 +5,7 @@ import Foundation
 public final class Progress {
     let quiet: Bool
     let interval: Double
-    private var last = Date.distantPast
+    private var last = Date()
 
     public init(quiet: Bool, interval: Double = 2) {
         self.quiet = quiet

@@ -56,5 +56,29 @@ public struct SolverStatistics: Codable, Sendable, Equatable {
 
     /// All right-hand-side evaluations: the integrator's plus the linear
     /// solver's difference quotients.
+    /// snake_case in JSON, as every other key of ebmflow's summaries.
+    enum CodingKeys: String, CodingKey {
+        case steps = "steps"
+        case rhsEvaluations = "rhs_evaluations"
+        case linearSolverRHSEvaluations = "linear_solver_rhs_evaluations"
+        case jacobianEvaluations = "jacobian_evaluations"
+        case jacobianVectorEvaluations = "jacobian_vector_evaluations"
+        case jacobianVectorSetups = "jacobian_vector_setups"
+        case linearSolverSetups = "linear_solver_setups"
+        case linearIterations = "linear_iterations"
+        case linearConvergenceFailures = "linear_convergence_failures"
+        case nonlinearIterations = "nonlinear_iterations"
+        case nonlinearConvergenceFailures = "nonlinear_convergence_failures"
+        case nonlinearSolverStepFailures = "nonlinear_solver_step_failures"
+        case errorTestFailures = "error_test_failures"
+        case rootEvaluations = "root_evaluations"
+        case initialStepSize = "initial_step_size"
+        case lastStepSize = "last_step_size"
+        case currentStepSize = "current_step_size"
+        case lastOrder = "last_order"
+        case currentOrder = "current_order"
+        case currentTime = "current_time"
+    }
+
     public var totalRHSEvaluations: Int { rhsEvaluations + linearSolverRHSEvaluations }
 }

@@ -9,7 +9,8 @@ import Glibc
 
 @Suite struct GradientFlowTests {
     /// n = 1, full model, `dJ/dt = m* - tanh J` from J = 0 has the implicit
-    /// closed form `t = (m J - log((m cosh J - sinh J)/m)) / (m² - 1)`.
+    /// closed form `t = (m J + log((m cosh J - sinh J)/m)) / (m² - 1)`
+    /// (partial fractions of `cosh J / (m cosh J - sinh J)`; `dt/dJ = 1/m` at 0).
     @Test func singleSpinMatchesClosedForm() throws {
         let m = 0.6
         let target = try Target(spins: 1, couplings: [(1, atanh(m))])
@@ -17,7 +18,7 @@ import Glibc
         let objective = LearningObjective(model: GeneralisedIsingModel(spins: 1, order: 1), target: target)
         let problem = GradientFlowProblem(objective: objective, initialParameters: [0], endTime: 20)
         let flow = try GradientFlow(problem: problem, method: GradientFlowMethod(relativeTolerance: 1e-10, absoluteTolerance: 1e-12))
-        func timeOf(_ j: Double) -> Double { (m * j - log((m * cosh(j) - sinh(j)) / m)) / (m * m - 1) }
+        func timeOf(_ j: Double) -> Double { (m * j + log((m * cosh(j) - sinh(j)) / m)) / (m * m - 1) }
         /// J(t) by bisection on the monotone closed form.
         func exact(_ t: Double) -> Double {
             var lo = 0.0, hi = atanh(m)
@@ -95,10 +96,10 @@ import Glibc
         let model = GeneralisedIsingModel(spins: n, order: 2)
         let objective = LearningObjective(model: model, target: target)
         let problem = GradientFlowProblem(objective: objective, initialParameters: [Double](repeating: 0, count: model.parameterCount),
-                                          endTime: 1e4, gradientTolerance: 1e-11)
+                                          endTime: 1e4, gradientTolerance: 1e-9)
         let flow = try GradientFlow(problem: problem, method: GradientFlowMethod(relativeTolerance: 1e-10, absoluteTolerance: 1e-13))
         let reason = try flow.integrate()
-        #expect(reason == .gradientTolerance)
+        #expect(reason == .gradientTolerance, "|grad L| = \(Vector.norm(objective.evaluate(flow.state).gradient)) at t = \(flow.time)")
         let moments = objective.evaluate(flow.state).moments
         var worstLow = 0.0, worstHigh = 0.0
         for a in 1..<(1 << n) {
