@@ -22,6 +22,11 @@ public protocol EnergyModel: Sendable {
     /// (rows) and every parameter (columns). Default: Walsh transforms of
     /// the energy gradients.
     func couplingJacobian(_ theta: [Double]) -> Matrix
+    /// The number of distinct parameter vectors with the same distribution
+    /// as θ under the model's symmetries (1 for models without any).
+    func orbitSize(_ theta: [Double]) -> Double
+    /// Symmetry images of θ (θ itself first), at most `limit` of them.
+    func symmetryImages(_ theta: [Double], limit: Int) -> [[Double]]
 }
 
 /// The model at one θ, over all states.
@@ -42,6 +47,9 @@ public protocol EnergyEvaluation {
 
 extension EnergyModel {
     public var stateCount: Int { 1 << spins }
+
+    public func orbitSize(_ theta: [Double]) -> Double { 1 }
+    public func symmetryImages(_ theta: [Double], limit: Int) -> [[Double]] { [theta] }
 
     public func couplingJacobian(_ theta: [Double]) -> Matrix {
         Self.couplingJacobian(fromEnergyGradients: evaluate(theta).energyGradients(), spins: spins)

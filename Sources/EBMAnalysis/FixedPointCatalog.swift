@@ -1,0 +1,55 @@
+import EBMCore
+import EBMLinearAlgebra
+
+/// The fixed points found so far, each once modulo symmetry, in the order
+/// they were added; entries with the same effective model share a group.
+public struct FixedPointCatalog: Sendable {
+    public private(set) var points: [FixedPoint] = []
+    /// `groups[i]`: the effective-model group of `points[i]` (0-based, in
+    /// order of first appearance).
+    public private(set) var groups: [Int] = []
+    /// Two canonical forms closer than `parameterTolerance · max(1, |θ|)` are one point.
+    public let parameterTolerance: Double
+    /// Two points whose couplings are closer than this have the same effective model.
+    public let couplingTolerance: Double
+
+    public init(parameterTolerance: Double = 1e-6, couplingTolerance: Double = 1e-6) {
+        self.parameterTolerance = parameterTolerance
+        self.couplingTolerance = couplingTolerance
+    }
+
+    public var groupCount: Int { (groups.max() ?? -1) + 1 }
+
+    /// The index of the entry equal to `point` modulo symmetry, if any.
+    public func index(of point: FixedPoint) -> Int? {
+        points.firstIndex { existing in
+            existing.kind == point.kind && Self.distance(existing.canonicalParameters, point.canonicalParameters)
+                <= parameterTolerance * max(1, Vector.norm(point.canonicalParameters))
+        }
+    }
+
+    /// The index of a catalog entry whose canonical parameters are within
+    /// tolerance of θ's canonical form (for labelling end points).
+    public func index(ofCanonical canonical: [Double]) -> Int? {
+        points.firstIndex { Self.distance($0.canonicalParameters, canonical) <= parameterTolerance * max(1, Vector.norm(canonical)) }
+    }
+
+    /// Adds `point` unless it is already there (then the existing entry also
+    /// records this way of finding it). Returns its index and whether it is new.
+    @discardableResult
+    public mutating func insert(_ point: FixedPoint) -> (index: Int, isNew: Bool) {
+        if let existing = index(of: point) {
+            let methods = Set(points[existing].foundBy.split(separator: "+").map(String.init))
+            if !methods.contains(point.foundBy) { points[existing].foundBy += "+" + point.foundBy }
+            return (existing, false)
+        }
+        let group = zip(points, groups).first { Self.distance($0.0.couplings, point.couplings) <= couplingTolerance }?.1 ?? groupCount
+        points.append(point)
+        groups.append(group)
+        return (points.count - 1, true)
+    }
+
+    static func distance(_ x: [Double], _ y: [Double]) -> Double {
+        Vector.norm(Vector.difference(x, y))
+    }
+}
