@@ -11,7 +11,7 @@ public struct FixedPointCatalog: Sendable {
     /// Two canonical forms closer than `parameterTolerance · max(1, |θ|)` are one point.
     public let parameterTolerance: Double
     /// Two points whose couplings are closer than this have the same effective model.
-    public let couplingTolerance: Double
+    public var couplingTolerance: Double
 
     public init(parameterTolerance: Double = 1e-6, couplingTolerance: Double = 1e-6) {
         self.parameterTolerance = parameterTolerance
@@ -34,6 +34,11 @@ public struct FixedPointCatalog: Sendable {
         points.firstIndex { Self.distance($0.canonicalParameters, canonical) <= parameterTolerance * max(1, Vector.norm(canonical)) }
     }
 
+    /// The effective-model group whose couplings are within tolerance.
+    public func group(ofCouplings couplings: [Double]) -> Int? {
+        zip(points, groups).first { Self.distance($0.0.couplings, couplings) <= couplingTolerance }?.1
+    }
+
     /// Adds `point` unless it is already there (then the existing entry also
     /// records this way of finding it). Returns its index and whether it is new.
     @discardableResult
@@ -43,7 +48,7 @@ public struct FixedPointCatalog: Sendable {
             if !methods.contains(point.foundBy) { points[existing].foundBy += "+" + point.foundBy }
             return (existing, false)
         }
-        let group = zip(points, groups).first { Self.distance($0.0.couplings, point.couplings) <= couplingTolerance }?.1 ?? groupCount
+        let group = self.group(ofCouplings: point.couplings) ?? groupCount
         points.append(point)
         groups.append(group)
         return (points.count - 1, true)

@@ -111,6 +111,12 @@ public final class GradientFlow {
         try integrator.reinitialize(time: 0, state: problem.initialParameters)
     }
 
+    /// Starts again at t = 0 from another point (sweeps over initial
+    /// conditions reuse one integrator this way).
+    public func restart(from start: [Double]) throws {
+        try integrator.reinitialize(time: 0, state: start)
+    }
+
     /// θ(t) from CVODE's interpolant (t within the last step).
     public func parameters(at t: Double) throws -> [Double] {
         try integrator.denseOutput(at: t, derivative: 0)

@@ -6,6 +6,8 @@ public struct PlotRenderer {
     public static let scripts: [(script: String, data: String)] = [
         ("trajectory.gp", "trajectory.dat"),
         ("couplings.gp", "couplings.dat"),
+        ("basins.gp", "basins.dat"),
+        ("portrait.gp", "field.dat"),
     ]
 
     public let scriptsFolder: String

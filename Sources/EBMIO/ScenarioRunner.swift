@@ -9,14 +9,17 @@ public struct RunOptions {
     public var output: String?
     public var quiet = false
     public var force = false
-    /// A smoke-test budget: `t_end <= 100`, at most 50 samples.
+    /// A smoke-test budget (see `quickBudget`).
     public var quick = false
+    /// Worker threads for parallel analyses (basin maps); results do not depend on it.
+    public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    public init(output: String? = nil, quiet: Bool = false, force: Bool = false, quick: Bool = false) {
+    public init(output: String? = nil, quiet: Bool = false, force: Bool = false, quick: Bool = false, threads: Int? = nil) {
         self.output = output
         self.quiet = quiet
         self.force = force
         self.quick = quick
+        if let threads { self.threads = max(1, threads) }
     }
 }
 
@@ -30,7 +33,7 @@ public struct RunReport {
 /// Runs a scenario's analyses and writes their files.
 public enum ScenarioRunner {
     /// Analyses this version runs; others are refused before any work.
-    public static let availableAnalyses: Set<String> = ["trajectory"]
+    public static let availableAnalyses: Set<String> = ["trajectory", "basins", "portrait"]
 
     public static func requestedAnalyses(_ analyses: AnalysesSpecification) -> [String] {
         var names: [String] = []
@@ -54,15 +57,7 @@ public enum ScenarioRunner {
     }
 
     public static func run(_ original: Scenario, options: RunOptions) throws -> RunReport {
-        var scenario = original
-        if options.quick {
-            scenario.integrator.endTime = min(scenario.integrator.endTime, 100)
-            if var trajectory = scenario.analyses.trajectory {
-                trajectory.samples = min(trajectory.samples, 50)
-                if trajectory.spacing == .logarithmic { trajectory.minimumTime = min(trajectory.minimumTime, scenario.integrator.endTime / 10) }
-                scenario.analyses.trajectory = trajectory
-            }
-        }
+        let scenario = options.quick ? quickBudget(original) : original
         let resolved = try check(scenario)
         // `output:` is relative to the working directory, like --output.
         let folder = options.output ?? scenario.output ?? "out/\(scenario.name)"
@@ -73,28 +68,108 @@ public enum ScenarioRunner {
         let flow = try GradientFlow(problem: resolved.flowProblem, method: resolved.method)
         var summary = RunSummary(resolved: resolved, linearSolver: flow.linearSolverName)
         let model = resolved.model
-        report.lines.append("scenario \(scenario.name): \(model.description), \(scenario.spins) spins, \(model.parameterCount) parameters"
+        let name = scenario.name
+        report.lines.append("scenario \(name): \(model.description), \(scenario.spins) spins, \(model.parameterCount) parameters"
             + (resolved.objective.hasFrozenParameters ? " (\(resolved.objective.dimension) free)" : "")
             + (summary.expressivity.map { ", rank G = \($0.rankG) of \($0.fullRank)" } ?? ""))
 
-        if let spec = scenario.analyses.trajectory {
+        var trajectory: Trajectory?
+        /// The sampled trajectory, computed once for every analysis that needs it.
+        func sampledTrajectory() throws -> Trajectory {
+            if let trajectory { return trajectory }
+            let spec = scenario.analyses.trajectory ?? TrajectorySpecification()
             let spacing: SampleSpacing = spec.spacing == .logarithmic ? .logarithmic(firstTime: spec.minimumTime) : .linear
             progress.say("trajectory: integrating to t = \(scenario.integrator.endTime) with \(flow.linearSolverName) linear solver")
-            let trajectory = try flow.sampledTrajectory(TrajectorySampling(count: spec.samples, spacing: spacing)) { t in
+            let result = try flow.sampledTrajectory(TrajectorySampling(count: spec.samples, spacing: spacing)) { t in
                 progress.update("trajectory: t = \(String(format: "%.4g", t))")
             }
-            summary.record(trajectory, model: model)
-            try write(TrajectoryFiles.trajectory(trajectory, model: model, scenario: scenario.name), "trajectory.dat", into: folder, report: &report)
-            try write(TrajectoryFiles.couplings(trajectory, target: resolved.target, scenario: scenario.name), "couplings.dat", into: folder, report: &report)
-            let stats = trajectory.statistics
+            trajectory = result
+            return result
+        }
+
+        if scenario.analyses.trajectory != nil {
+            let result = try sampledTrajectory()
+            summary.record(result, model: model)
+            try write(TrajectoryFiles.trajectory(result, model: model, scenario: name), "trajectory.dat", into: folder, report: &report)
+            try write(TrajectoryFiles.couplings(result, target: resolved.target, scenario: name), "couplings.dat", into: folder, report: &report)
+            let stats = result.statistics
             report.lines.append(String(format: "trajectory: stopped at t = %.6g (%@), KL = %.6e, |grad L| = %.3e",
-                                       trajectory.stopTime, trajectory.stopReason.rawValue, trajectory.final.loss, trajectory.final.gradientNorm))
+                                       result.stopTime, result.stopReason.rawValue, result.final.loss, result.final.gradientNorm))
             report.lines.append("solver: \(stats.steps) steps, \(stats.rhsEvaluations) right-hand sides, \(stats.jacobianEvaluations) Jacobians, \(flow.linearSolverName) linear solver")
         }
+
+        var catalog = FixedPointCatalog()
+        let tolerances = ClassificationTolerances(dataConsistency: scenario.analyses.fixedPoints?.consistencyTolerance ?? 1e-6,
+                                                  eigenvalue: scenario.analyses.fixedPoints?.eigenvalueTolerance ?? 1e-8)
+        let trajectoryEnd: () throws -> [Double] = { try sampledTrajectory().finalFreeParameters }
+
+        if let spec = scenario.analyses.basins {
+            let plane = try PlaneResolution.plane(spec.plane, keyPath: "analyses.basins.plane", resolved: resolved,
+                                                  catalog: catalog, trajectoryEnd: trajectoryEnd)
+            let xs = gridValues(spec.range.x, count: spec.resolution.x), ys = gridValues(spec.range.y, count: spec.resolution.y)
+            progress.say("basins: \(xs.count) x \(ys.count) starts on \(options.threads) threads")
+            let map = try basinMap(objective: resolved.objective, method: resolved.method, plane: plane, xs: xs, ys: ys,
+                                   maximumTime: spec.maximumTime, tolerance: spec.tolerance, catalog: catalog,
+                                   tolerances: tolerances, threads: options.threads,
+                                   identity: spec.labelBy == .parameters ? .parameters : .effectiveModel) { done, total in
+                progress.update("basins: \(done)/\(total) rows (\(100 * done / total)%)")
+            }
+            catalog = map.catalog
+            try write(BasinFiles.labels(map, scenario: name), "basins.dat", into: folder, report: &report)
+            try write(BasinFiles.times(map, scenario: name), "basin_times.dat", into: folder, report: &report)
+            try write(BasinFiles.legend(map, scenario: name), "basins_legend.dat", into: folder, report: &report)
+            try AtomicFile.write(try BasinFiles.json(map), to: (folder as NSString).appendingPathComponent("basins.json"))
+            report.files.append("basins.json")
+            let fractions = map.fractions.sorted { $0.key < $1.key }
+                .map { "\($0.key.code): \(String(format: "%.4f", $0.value))" }.joined(separator: ", ")
+            report.lines.append("basins: \(map.cellCount) starts; fractions by label {\(fractions)}; boundary \(String(format: "%.4f", map.boundaryFraction)), entropy \(String(format: "%.4f", map.basinEntropy()))")
+        }
+
+        if let spec = scenario.analyses.portrait {
+            let plane = try PlaneResolution.plane(spec.plane, keyPath: "analyses.portrait.plane", resolved: resolved,
+                                                  catalog: catalog, trajectoryEnd: trajectoryEnd)
+            let xs = gridValues(spec.range.x, count: spec.grid.x), ys = gridValues(spec.range.y, count: spec.grid.y)
+            let starts = spec.orbits.grid.x < 2 || spec.orbits.grid.y < 2 ? [(x: 0.0, y: 0.0)]
+                : gridValues(spec.range.y, count: spec.orbits.grid.y).flatMap { y in
+                    gridValues(spec.range.x, count: spec.orbits.grid.x).map { x in (x: x, y: y) } }
+            progress.say("portrait: field on \(xs.count) x \(ys.count), \(starts.count) orbits")
+            let portrait = try PhasePortrait.compute(objective: resolved.objective, method: resolved.method, plane: plane,
+                                                     xs: xs, ys: ys, orbitStarts: starts, orbitTime: spec.orbits.maximumTime)
+            try write(PortraitFiles.field(portrait, scenario: name), "field.dat", into: folder, report: &report)
+            try write(PortraitFiles.nullclines(portrait, scenario: name), "nullclines.dat", into: folder, report: &report)
+            try write(PortraitFiles.orbits(portrait, scenario: name), "orbits.dat", into: folder, report: &report)
+            try write(PortraitFiles.points(catalog, plane: plane, objective: resolved.objective, scenario: name), "portrait_points.dat", into: folder, report: &report)
+            report.lines.append("portrait: \(portrait.orbits.count) orbits, \(portrait.nullclines.x.count + portrait.nullclines.y.count) nullcline segments"
+                + (portrait.orbitFailures.isEmpty ? "" : ", \(portrait.orbitFailures.count) orbits failed"))
+        }
+
         try summary.write(to: (folder as NSString).appendingPathComponent("summary.json"))
         report.files.append("summary.json")
         report.lines.append("wrote \(report.files.joined(separator: ", ")) in \(folder)")
         return report
+    }
+
+    /// A smoke-test budget: `t_end <= 100`, at most 50 samples, coarse grids.
+    static func quickBudget(_ original: Scenario) -> Scenario {
+        var scenario = original
+        scenario.integrator.endTime = min(scenario.integrator.endTime, 100)
+        if var trajectory = scenario.analyses.trajectory {
+            trajectory.samples = min(trajectory.samples, 50)
+            if trajectory.spacing == .logarithmic { trajectory.minimumTime = min(trajectory.minimumTime, scenario.integrator.endTime / 10) }
+            scenario.analyses.trajectory = trajectory
+        }
+        if var basins = scenario.analyses.basins {
+            basins.resolution = GridSize(x: min(basins.resolution.x, 8), y: min(basins.resolution.y, 8))
+            basins.maximumTime = min(basins.maximumTime, 100)
+            scenario.analyses.basins = basins
+        }
+        if var portrait = scenario.analyses.portrait {
+            portrait.grid = GridSize(x: min(portrait.grid.x, 8), y: min(portrait.grid.y, 8))
+            portrait.orbits.grid = GridSize(x: min(portrait.orbits.grid.x, 2), y: min(portrait.orbits.grid.y, 2))
+            portrait.orbits.maximumTime = min(portrait.orbits.maximumTime, 100)
+            scenario.analyses.portrait = portrait
+        }
+        return scenario
     }
 
     static func write(_ file: DataFile, _ name: String, into folder: String, report: inout RunReport) throws {

@@ -22,10 +22,12 @@ struct RunFlags: ParsableArguments {
     var quiet = false
     @Flag(name: .long, help: "Overwrite a result folder that already holds results.")
     var force = false
-    @Flag(name: .long, help: "Smoke-test budget: t_end at most 100, at most 50 samples.")
+    @Flag(name: .long, help: "Smoke-test budget: t_end at most 100, at most 50 samples, grids at most 8 x 8.")
     var quick = false
+    @Option(name: .long, help: "Worker threads for parallel analyses (default: all cores).")
+    var threads: Int?
 
-    var options: RunOptions { RunOptions(output: output, quiet: quiet, force: force, quick: quick) }
+    var options: RunOptions { RunOptions(output: output, quiet: quiet, force: force, quick: quick, threads: threads) }
 }
 
 func loadScenario(_ path: String?) throws -> Scenario {

@@ -1,0 +1,241 @@
+import Dispatch
+import EBMCore
+import EBMLinearAlgebra
+import Foundation
+
+/// Where one initial condition ends (Attractors.jl's mapper idea: one
+/// mapper labels one start; maps are thin loops on top).
+public enum BasinOutcome: Sendable {
+    /// `|∇L| < tolerance` at `time`.
+    case converged(state: [Double], time: Double)
+    /// Still moving in the effective model at the time limit.
+    case unconverged(state: [Double])
+    /// `|θ|` growing while the effective model has stalled: a point at infinity.
+    case escaped(state: [Double])
+    /// CVODE failed; the reason is kept.
+    case failed(reason: String)
+}
+
+/// Integrates the flow from given starts until `|∇L| < tolerance` or
+/// `maximumTime`. Owns one CVODE integrator (reinitialised per start), so
+/// each thread needs its own mapper.
+public final class BasinMapper {
+    public let flow: GradientFlow
+    public let maximumTime: Double
+
+    public init(objective: LearningObjective, method: GradientFlowMethod, maximumTime: Double, tolerance: Double) throws {
+        let problem = GradientFlowProblem(objective: objective, initialParameters: [Double](repeating: 0, count: objective.dimension),
+                                          endTime: maximumTime, gradientTolerance: tolerance)
+        flow = try GradientFlow(problem: problem, method: method)
+        self.maximumTime = maximumTime
+    }
+
+    public func outcome(from start: [Double]) -> BasinOutcome {
+        do {
+            try flow.restart(from: start)
+            // The escape test compares the last decade of time with the rest.
+            if try flow.integrate(until: maximumTime / 10) == .gradientTolerance {
+                return .converged(state: flow.state, time: flow.time)
+            }
+            let earlier = flow.state
+            if try flow.integrate(until: maximumTime) == .gradientTolerance {
+                return .converged(state: flow.state, time: flow.time)
+            }
+            let objective = flow.problem.objective
+            let end = flow.state
+            let growth = Vector.norm(objective.fullParameters(end)) - Vector.norm(objective.fullParameters(earlier))
+            let change = Vector.norm(Vector.difference(objective.evaluate(end).couplings, objective.evaluate(earlier).couplings))
+            if growth > TrajectoryDiagnostics.escapeGrowth && change < TrajectoryDiagnostics.escapeCouplingRatio * growth {
+                return .escaped(state: end)
+            }
+            return .unconverged(state: end)
+        } catch {
+            return .failed(reason: "\(error)")
+        }
+    }
+}
+
+/// A basin label: an attractor of the map (`BasinMap.attractors`), or one
+/// of the outcomes that are never merged with a fixed point or with each other.
+public enum BasinLabel: Hashable, Sendable, Comparable {
+    case attractor(Int)
+    case unconverged
+    case escaped
+    case failed
+
+    /// The integer written in `basins.dat`: the attractor id, or -1, -2, -3.
+    public var code: Int {
+        switch self {
+        case let .attractor(id): return id
+        case .unconverged: return -1
+        case .escaped: return -2
+        case .failed: return -3
+        }
+    }
+
+    public static func < (a: BasinLabel, b: BasinLabel) -> Bool { a.code < b.code }
+}
+
+/// What makes two end points the same attractor.
+public enum AttractorIdentity: Sendable {
+    /// Equal parameters (within a tolerance): symmetry images are distinct.
+    case parameters
+    /// Equal effective couplings: a manifold of fixed points is one attractor.
+    case effectiveModel
+}
+
+/// An attractor found by a basin map: the first end point that reached it
+/// and the catalog entry (modulo symmetry) it is.
+public struct Attractor: Sendable {
+    public let representative: [Double]
+    public let couplings: [Double]
+    public let catalogIndex: Int
+}
+
+/// A labelled grid on a plane.
+public struct BasinMap: Sendable {
+    public let plane: Plane
+    public let xs: [Double]
+    public let ys: [Double]
+    /// `labels[j][i]` at `(xs[i], ys[j])`.
+    public let labels: [[BasinLabel]]
+    /// Convergence time at each grid point (nil unless converged).
+    public let times: [[Double?]]
+    public let attractors: [Attractor]
+    public let catalog: FixedPointCatalog
+    public let failures: [String]
+
+    public var cellCount: Int { xs.count * ys.count }
+
+    /// Fraction of grid points per label.
+    public var fractions: [BasinLabel: Double] {
+        var counts: [BasinLabel: Int] = [:]
+        for row in labels { for label in row { counts[label, default: 0] += 1 } }
+        return counts.mapValues { Double($0) / Double(cellCount) }
+    }
+
+    /// Fraction of grid points with a 4-neighbour of another label.
+    public var boundaryFraction: Double {
+        var boundary = 0
+        for j in ys.indices {
+            for i in xs.indices {
+                let here = labels[j][i]
+                let neighbours = [(i - 1, j), (i + 1, j), (i, j - 1), (i, j + 1)]
+                if neighbours.contains(where: { $0.0 >= 0 && $0.0 < xs.count && $0.1 >= 0 && $0.1 < ys.count && labels[$0.1][$0.0] != here }) {
+                    boundary += 1
+                }
+            }
+        }
+        return Double(boundary) / Double(cellCount)
+    }
+
+    /// Basin entropy (Daza et al. 2016): the mean over `box × box` blocks of
+    /// the Shannon entropy (nats) of the labels in the block.
+    public func basinEntropy(box: Int = 5) -> Double {
+        var total = 0.0, blocks = 0
+        var j = 0
+        while j + box <= ys.count {
+            var i = 0
+            while i + box <= xs.count {
+                var counts: [BasinLabel: Int] = [:]
+                for jj in j..<(j + box) { for ii in i..<(i + box) { counts[labels[jj][ii], default: 0] += 1 } }
+                let n = Double(box * box)
+                total += counts.values.reduce(0) { $0 - Double($1) / n * log(Double($1) / n) }
+                blocks += 1
+                i += box
+            }
+            j += box
+        }
+        return blocks == 0 ? 0 : total / Double(blocks)
+    }
+}
+
+/// Basin map over a grid: the starts are integrated in parallel (each
+/// worker owns its mapper and SUNDIALS context, rows handed out
+/// dynamically); labelling runs afterwards in grid order, so the map and
+/// the catalog do not depend on the number of threads.
+public func basinMap(objective: LearningObjective, method: GradientFlowMethod, plane: Plane, xs: [Double], ys: [Double],
+                     maximumTime: Double, tolerance: Double, catalog initial: FixedPointCatalog,
+                     tolerances: ClassificationTolerances, threads: Int, identity: AttractorIdentity = .parameters,
+                     matchTolerance: Double = 1e-4, progress: ((Int, Int) -> Void)? = nil) throws -> BasinMap {
+    precondition(threads >= 1)
+    var outcomes = [[BasinOutcome]](repeating: [], count: ys.count)
+    let lock = NSLock()
+    var nextRow = 0, doneRows = 0
+    var setupError: Error?
+    DispatchQueue.concurrentPerform(iterations: threads) { _ in
+        let mapper: BasinMapper
+        do {
+            mapper = try BasinMapper(objective: objective, method: method, maximumTime: maximumTime, tolerance: tolerance)
+        } catch {
+            lock.lock(); setupError = error; lock.unlock()
+            return
+        }
+        while true {
+            lock.lock()
+            let j = nextRow
+            nextRow += 1
+            lock.unlock()
+            if j >= ys.count { return }
+            let row = xs.map { mapper.outcome(from: plane.point($0, ys[j])) }
+            lock.lock()
+            outcomes[j] = row
+            doneRows += 1
+            let done = doneRows
+            lock.unlock()
+            progress?(done, ys.count)
+        }
+    }
+    if let setupError { throw setupError }
+
+    var catalog = initial
+    var attractors: [Attractor] = []
+    var failures: [String] = []
+    var labels = [[BasinLabel]]()
+    var times = [[Double?]]()
+    for j in ys.indices {
+        var labelRow = [BasinLabel](), timeRow = [Double?]()
+        for i in xs.indices {
+            switch outcomes[j][i] {
+            case let .converged(state, time):
+                labelRow.append(.attractor(try attractorIndex(state, objective: objective, identity: identity, tolerance: matchTolerance,
+                                                              attractors: &attractors, catalog: &catalog, tolerances: tolerances)))
+                timeRow.append(time)
+            case .unconverged:
+                labelRow.append(.unconverged); timeRow.append(nil)
+            case .escaped:
+                labelRow.append(.escaped); timeRow.append(nil)
+            case let .failed(reason):
+                labelRow.append(.failed); timeRow.append(nil)
+                failures.append("(\(xs[i]), \(ys[j])): \(reason)")
+            }
+        }
+        labels.append(labelRow)
+        times.append(timeRow)
+    }
+    return BasinMap(plane: plane, xs: xs, ys: ys, labels: labels, times: times, attractors: attractors, catalog: catalog, failures: failures)
+}
+
+/// The attractor an end point reached. End points stop at `|∇L| < tol`, so
+/// they are known to about `tol / (smallest stable eigenvalue)`: they are
+/// matched with a tolerance `matchTolerance · max(1, |θ|)` (parameters) or
+/// `matchTolerance` (couplings), looser than for polished fixed points. A new
+/// attractor is classified and added to the catalog (modulo symmetry).
+func attractorIndex(_ state: [Double], objective: LearningObjective, identity: AttractorIdentity, tolerance: Double,
+                    attractors: inout [Attractor], catalog: inout FixedPointCatalog,
+                    tolerances: ClassificationTolerances) throws -> Int {
+    let couplings = Walsh.canonicalOrder(objective.evaluate(state).couplings)
+    let scale = tolerance * max(1, Vector.norm(state))
+    if let k = attractors.firstIndex(where: { attractor in
+        switch identity {
+        case .parameters: return Vector.norm(Vector.difference(attractor.representative, state)) <= scale
+        case .effectiveModel: return Vector.norm(Vector.difference(attractor.couplings, couplings)) <= tolerance
+        }
+    }) {
+        return k
+    }
+    let point = try FixedPoint.classify(state, objective: objective, tolerances: tolerances, foundBy: "basins")
+    let (index, _) = catalog.insert(point)
+    attractors.append(Attractor(representative: state, couplings: couplings, catalogIndex: index))
+    return attractors.count - 1
+}

@@ -1,0 +1,89 @@
+import EBMCore
+import EBMLinearAlgebra
+
+/// A line segment of a nullcline in plane coordinates.
+public struct Segment: Sendable, Equatable {
+    public let x0, y0, x1, y1: Double
+}
+
+/// The flow on a plane (DESIGN §1.11): the projected vector field
+/// `(u·(-∇L), v·(-∇L))` on a grid, the nullclines of both projected
+/// components, orbits integrated in the full space and projected.
+public struct PhasePortrait: Sendable {
+    public let plane: Plane
+    public let xs: [Double]
+    public let ys: [Double]
+    /// `field[j][i] = (dx, dy)` at `(xs[i], ys[j])`.
+    public let field: [[(dx: Double, dy: Double)]]
+    /// Zero contours of dx (`.0`) and of dy (`.1`).
+    public let nullclines: (x: [Segment], y: [Segment])
+    /// One projected orbit per start: `(t, x, y)` samples.
+    public let orbits: [[(t: Double, x: Double, y: Double)]]
+    public let orbitFailures: [String]
+
+    /// The projected field at every grid point.
+    public static func field(objective: LearningObjective, plane: Plane, xs: [Double], ys: [Double]) -> [[(dx: Double, dy: Double)]] {
+        ys.map { y in
+            xs.map { x in
+                let flow = objective.evaluate(plane.point(x, y)).gradient.map { -$0 }
+                return (Vector.dot(flow, plane.u), Vector.dot(flow, plane.v))
+            }
+        }
+    }
+
+    /// Marching squares on a grid function: segments where it changes sign,
+    /// with linear interpolation along cell edges (saddle cells split by the
+    /// cell-centre value).
+    public static func zeroContour(_ f: [[Double]], xs: [Double], ys: [Double]) -> [Segment] {
+        var segments: [Segment] = []
+        for j in 0..<(ys.count - 1) {
+            for i in 0..<(xs.count - 1) {
+                // Corners counter-clockwise from (i, j).
+                let corners = [(xs[i], ys[j], f[j][i]), (xs[i + 1], ys[j], f[j][i + 1]),
+                               (xs[i + 1], ys[j + 1], f[j + 1][i + 1]), (xs[i], ys[j + 1], f[j + 1][i])]
+                var crossings: [(Double, Double)] = []
+                for k in 0..<4 {
+                    let (xa, ya, fa) = corners[k], (xb, yb, fb) = corners[(k + 1) % 4]
+                    if (fa < 0) != (fb < 0) {
+                        let s = fa / (fa - fb)
+                        crossings.append((xa + s * (xb - xa), ya + s * (yb - ya)))
+                    }
+                }
+                if crossings.count == 2 {
+                    segments.append(Segment(x0: crossings[0].0, y0: crossings[0].1, x1: crossings[1].0, y1: crossings[1].1))
+                } else if crossings.count == 4 {
+                    let centre = corners.map(\.2).reduce(0, +) / 4
+                    // Pair crossings so that the segments separate the corners whose sign differs from the centre.
+                    let pairs = (centre < 0) == (corners[0].2 < 0) ? [(0, 1), (2, 3)] : [(1, 2), (3, 0)]
+                    for (a, b) in pairs {
+                        segments.append(Segment(x0: crossings[a].0, y0: crossings[a].1, x1: crossings[b].0, y1: crossings[b].1))
+                    }
+                }
+            }
+        }
+        return segments
+    }
+
+    public static func compute(objective: LearningObjective, method: GradientFlowMethod, plane: Plane, xs: [Double], ys: [Double],
+                               orbitStarts: [(x: Double, y: Double)], orbitTime: Double, orbitSamples: Int = 100) throws -> PhasePortrait {
+        let f = field(objective: objective, plane: plane, xs: xs, ys: ys)
+        let nullX = zeroContour(f.map { $0.map(\.dx) }, xs: xs, ys: ys)
+        let nullY = zeroContour(f.map { $0.map(\.dy) }, xs: xs, ys: ys)
+        var orbits: [[(t: Double, x: Double, y: Double)]] = []
+        var failures: [String] = []
+        let sampling = TrajectorySampling(count: orbitSamples, spacing: .logarithmic(firstTime: orbitTime * 1e-6))
+        for start in orbitStarts {
+            let problem = GradientFlowProblem(objective: objective, initialParameters: plane.point(start.x, start.y), endTime: orbitTime)
+            do {
+                let trajectory = try GradientFlow(problem: problem, method: method).sampledTrajectory(sampling)
+                orbits.append(trajectory.samples.map { sample in
+                    let c = plane.coordinates(of: objective.freeParameters(sample.parameters))
+                    return (sample.time, c.x, c.y)
+                })
+            } catch {
+                failures.append("orbit from (\(start.x), \(start.y)): \(error)")
+            }
+        }
+        return PhasePortrait(plane: plane, xs: xs, ys: ys, field: f, nullclines: (nullX, nullY), orbits: orbits, orbitFailures: failures)
+    }
+}
