@@ -1,5 +1,6 @@
 import Dispatch
 import EBMCore
+import Foundation
 import EBMLinearAlgebra
 import EBMSolvers
 
@@ -44,12 +45,17 @@ public struct FixedPointSearch: Sendable {
     public var imageLimit: Int
     /// Homotopy paths followed (the first `homotopyStarts` random starts).
     public var homotopyStarts: Int
+    /// Deflation stops after this many new roots.
+    public var maximumDeflationRoots: Int
+    /// Newton solutions with `|θ|∞` above this are points at infinity, not fixed points.
+    public var parameterBound: Double
     public var threads: Int
     public var flowMethod: GradientFlowMethod
 
     public init(methods: Set<FixedPointMethod> = Set(FixedPointMethod.allCases), starts: Int = 50, seed: UInt64 = 3,
                 tolerances: ClassificationTolerances = ClassificationTolerances(), gradientTolerance: Double = 1e-10,
                 deflationPower: Double = 2, deflationShift: Double = 1, imageLimit: Int = 384, homotopyStarts: Int = 5,
+                maximumDeflationRoots: Int = 20, parameterBound: Double = 100,
                 threads: Int = 2, flowMethod: GradientFlowMethod = GradientFlowMethod()) {
         precondition(starts >= 0 && threads >= 1 && gradientTolerance > 0 && imageLimit >= 1)
         self.methods = methods
@@ -61,6 +67,8 @@ public struct FixedPointSearch: Sendable {
         self.deflationShift = deflationShift
         self.imageLimit = imageLimit
         self.homotopyStarts = homotopyStarts
+        self.maximumDeflationRoots = maximumDeflationRoots
+        self.parameterBound = parameterBound
         self.threads = threads
         self.flowMethod = flowMethod
     }
@@ -81,4 +89,149 @@ public struct FixedPointReport: Sendable {
     public var trajectoryStopReason: FlowStopReason
     public var escape: TrajectoryDiagnostics.Escape?
     public var newtonSolves: Int
+}
+
+/// Finds, classifies and catalogues fixed points (DESIGN §1.8):
+/// - the trajectory's end (Newton-polished), or its point at infinity when it escapes;
+/// - `newton`: Newton (KINSOL, minimum-norm where the Hessian is singular)
+///   from random starts, in parallel (each solve owns its SUNDIALS context);
+/// - `plateau`: Newton from the trajectory's `|∇L|` minima;
+/// - `deflation`: deflated Newton from the starts with every known root and
+///   its symmetry images deflated;
+/// - `homotopy`: Newton-homotopy paths from the first starts.
+/// Catalog order is deterministic: trajectory, newton (start order),
+/// plateau, deflation, homotopy.
+public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory?, search: FixedPointSearch,
+                            catalog initial: FixedPointCatalog = FixedPointCatalog(),
+                            progress: ((String) -> Void)? = nil) throws -> FixedPointReport {
+    let objective = problem.objective
+    let system = GradientSystem(objective: objective)
+    let newton = try NewtonSolver(residualTolerance: search.gradientTolerance)
+    var catalog = initial
+    var failures: [FixedPointFailure] = []
+    var solves = 0
+    var escape: TrajectoryDiagnostics.Escape?
+
+    /// Accepts a Newton solution as a fixed point, or records why not.
+    func consider(_ result: NewtonResult?, error: Error?, method: String, start: Int) throws {
+        solves += 1
+        guard let result else {
+            failures.append(FixedPointFailure(method: method, start: start, reason: error.map { "\($0)" } ?? "no result"))
+            return
+        }
+        guard result.isConverged else {
+            failures.append(FixedPointFailure(method: method, start: start, reason: "Newton: \(result.status)"))
+            return
+        }
+        let bound = search.parameterBound
+        guard Vector.maxAbs(result.solution) <= bound else {
+            failures.append(FixedPointFailure(method: method, start: start,
+                                              reason: "Newton went beyond |θ|∞ = \(bound) (a point at infinity, not a fixed point)"))
+            return
+        }
+        let point = try FixedPoint.classify(result.solution, objective: objective, tolerances: search.tolerances, foundBy: method)
+        guard point.gradientNorm <= max(search.gradientTolerance, 10 * result.residualNorm) else {
+            failures.append(FixedPointFailure(method: method, start: start, reason: "|∇L| = \(point.gradientNorm) after Newton"))
+            return
+        }
+        catalog.insert(point)
+    }
+
+    if let trajectory {
+        if let found = TrajectoryDiagnostics.escape(trajectory) {
+            escape = found
+            let point = try FixedPoint.classify(trajectory.finalFreeParameters, objective: objective, tolerances: search.tolerances,
+                                                foundBy: "trajectory", asymptotic: true)
+            catalog.insert(point)
+            progress?("fixed points: the trajectory escapes to infinity (|θ| grew by \(found.normGrowth) over the last decade)")
+        } else {
+            do { try consider(try newton.solve(system, from: trajectory.finalFreeParameters), error: nil, method: "trajectory", start: 0) }
+            catch { try consider(nil, error: error, method: "trajectory", start: 0) }
+        }
+    }
+
+    let starts = try (0..<search.starts).map { try problem.startDistribution(search.seed &+ UInt64($0)) }
+    if search.methods.contains(.newton) && !starts.isEmpty {
+        progress?("fixed points: Newton from \(starts.count) random starts on \(search.threads) threads")
+        let results = parallelMap(starts, threads: search.threads) { start -> Result<NewtonResult, Error> in
+            Result { try newton.solve(GradientSystem(objective: objective), from: start) }
+        }
+        for (k, result) in results.enumerated() {
+            switch result {
+            case let .success(value): try consider(value, error: nil, method: "newton", start: k)
+            case let .failure(error): try consider(nil, error: error, method: "newton", start: k)
+            }
+        }
+    }
+
+    if search.methods.contains(.plateau), let trajectory {
+        let seeds = TrajectoryDiagnostics.plateaus(trajectory)
+        progress?("fixed points: Newton from \(seeds.count) plateau seeds")
+        for (k, seed) in seeds.enumerated() {
+            do { try consider(try newton.solve(system, from: objective.freeParameters(seed.parameters)), error: nil, method: "plateau", start: k) }
+            catch { try consider(nil, error: error, method: "plateau", start: k) }
+        }
+    }
+
+    if search.methods.contains(.deflation) && !starts.isEmpty {
+        progress?("fixed points: deflation from \(starts.count) starts")
+        let deflation = try Deflation(power: search.deflationPower, shift: search.deflationShift,
+                                      residualTolerance: search.gradientTolerance)
+        let known = catalog.points.filter { $0.kind != .asymptotic }.map { objective.freeParameters($0.parameters) }
+        let roots = try deflation.findRoots(system, from: starts, knownRoots: known,
+                                            images: { symmetryImages($0, objective: objective, limit: search.imageLimit) },
+                                            maxRoots: search.maximumDeflationRoots, newton: newton)
+        for root in roots { try consider(root.refinement, error: nil, method: "deflation", start: root.start) }
+    }
+
+    if search.methods.contains(.homotopy) && !starts.isEmpty {
+        let count = min(search.homotopyStarts, starts.count)
+        progress?("fixed points: Newton-homotopy paths from \(count) starts")
+        let method = try PseudoArclength(step: try StepControl(initial: 0.05, minimum: 1e-8, maximum: 0.5), maxPoints: 5000)
+        for k in 0..<count {
+            do {
+                let result = try homotopyRoots(system, from: starts[k], method: method, pathLengthLimit: 200,
+                                               refinementTolerance: search.gradientTolerance)
+                for root in result.roots {
+                    try consider(try newton.solve(system, from: root), error: nil, method: "homotopy", start: k)
+                }
+            } catch {
+                failures.append(FixedPointFailure(method: "homotopy", start: k, reason: "\(error)"))
+            }
+        }
+    }
+
+    return FixedPointReport(catalog: catalog, failures: failures, trajectoryStopReason: trajectory?.stopReason ?? .endTime,
+                            escape: escape, newtonSolves: solves)
+}
+
+/// Images of free parameters under the model's symmetries that keep the
+/// frozen parameters at their values (others are not points of the flow).
+func symmetryImages(_ free: [Double], objective: LearningObjective, limit: Int) -> [[Double]] {
+    let full = objective.fullParameters(free)
+    let frozen = Set(0..<objective.model.parameterCount).subtracting(objective.freeIndices)
+    return objective.model.symmetryImages(full, limit: limit)
+        .filter { image in frozen.allSatisfy { image[$0] == full[$0] } }
+        .map { objective.freeParameters($0) }
+}
+
+/// `transform` over `items` on `threads` threads; results in item order.
+func parallelMap<T, R>(_ items: [T], threads: Int, _ transform: (T) -> R) -> [R] {
+    var results = [R?](repeating: nil, count: items.count)
+    let lock = NSLock()
+    var next = 0
+    DispatchQueue.concurrentPerform(iterations: max(1, min(threads, items.count))) { _ in
+        while true {
+            lock.lock()
+            let k = next
+            next += 1
+            lock.unlock()
+            if k >= items.count { return }
+            let value = transform(items[k])
+            lock.lock()
+            results[k] = value
+            lock.unlock()
+        }
+    }
+    return results.map { $0! }
 }

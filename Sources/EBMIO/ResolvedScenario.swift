@@ -57,6 +57,21 @@ public struct ResolvedScenario {
                             endTime: scenario.integrator.endTime, gradientTolerance: scenario.integrator.gradientTolerance)
     }
 
+    /// Fixed points of the flow; random starts drawn like `init` (normal or
+    /// uniform with its scale, a new seed per start; `zeros` and `values`
+    /// starts are standard normal).
+    public var fixedPointProblem: FixedPointProblem {
+        let model = self.model
+        let objective = self.objective
+        let draw: @Sendable (UInt64) throws -> [Double]
+        switch scenario.initialization {
+        case let .normal(scale, _): draw = { try Initialization.normal(scale: scale, seed: $0).parameters(for: model) }
+        case let .uniform(scale, _): draw = { try Initialization.uniform(scale: scale, seed: $0).parameters(for: model) }
+        case .zeros, .values: draw = { try Initialization.normal(scale: 1, seed: $0).parameters(for: model) }
+        }
+        return FixedPointProblem(flow: flowProblem) { seed in objective.freeParameters(try draw(seed)) }
+    }
+
     static func target(_ scenario: Scenario) throws -> Target {
         let n = scenario.spins
         let spec = scenario.target

@@ -33,7 +33,7 @@ public struct RunReport {
 /// Runs a scenario's analyses and writes their files.
 public enum ScenarioRunner {
     /// Analyses this version runs; others are refused before any work.
-    public static let availableAnalyses: Set<String> = ["trajectory", "basins", "portrait"]
+    public static let availableAnalyses: Set<String> = ["trajectory", "fixed_points", "basins", "portrait"]
 
     public static func requestedAnalyses(_ analyses: AnalysesSpecification) -> [String] {
         var names: [String] = []
@@ -103,6 +103,21 @@ public enum ScenarioRunner {
                                                   eigenvalue: scenario.analyses.fixedPoints?.eigenvalueTolerance ?? 1e-8)
         let trajectoryEnd: () throws -> [Double] = { try sampledTrajectory().finalFreeParameters }
 
+        if let spec = scenario.analyses.fixedPoints {
+            let search = FixedPointSearch(methods: Set(spec.methods.compactMap { FixedPointMethod(rawValue: $0.rawValue) }),
+                                          starts: spec.starts, seed: spec.seed, tolerances: tolerances,
+                                          gradientTolerance: spec.gradientTolerance, threads: options.threads,
+                                          flowMethod: resolved.method)
+            let fixedPointReport = try findFixedPoints(resolved.fixedPointProblem, trajectory: try sampledTrajectory(), search: search,
+                                                       catalog: catalog) { progress.say($0) }
+            catalog = fixedPointReport.catalog
+            try write(FixedPointFiles.table(fixedPointReport, model: model, scenario: name), "fixed_points.dat", into: folder, report: &report)
+            try AtomicFile.write(try FixedPointFiles.json(fixedPointReport, model: model, scenario: name),
+                                 to: (folder as NSString).appendingPathComponent("fixed_points.json"))
+            report.files.append("fixed_points.json")
+            report.lines += FixedPointFiles.summaryLines(fixedPointReport)
+        }
+
         if let spec = scenario.analyses.basins {
             let plane = try PlaneResolution.plane(spec.plane, keyPath: "analyses.basins.plane", resolved: resolved,
                                                   catalog: catalog, trajectoryEnd: trajectoryEnd)
@@ -157,6 +172,10 @@ public enum ScenarioRunner {
             trajectory.samples = min(trajectory.samples, 50)
             if trajectory.spacing == .logarithmic { trajectory.minimumTime = min(trajectory.minimumTime, scenario.integrator.endTime / 10) }
             scenario.analyses.trajectory = trajectory
+        }
+        if var fixedPoints = scenario.analyses.fixedPoints {
+            fixedPoints.starts = min(fixedPoints.starts, 4)
+            scenario.analyses.fixedPoints = fixedPoints
         }
         if var basins = scenario.analyses.basins {
             basins.resolution = GridSize(x: min(basins.resolution.x, 8), y: min(basins.resolution.y, 8))

@@ -10,7 +10,7 @@ struct EBMFlowCommand: ParsableCommand {
         commandName: "ebmflow",
         abstract: "Gradient-flow analysis of energy-based model learning over binary variables.",
         version: EBMFlowVersion.current,
-        subcommands: [Run.self, Validate.self, Info.self, Plot.self]
+        subcommands: [Run.self, FixedPoints.self, Validate.self, Info.self, Plot.self]
     )
 }
 
@@ -52,6 +52,26 @@ struct Run: ParsableCommand {
     func run() throws {
         do {
             let report = try ScenarioRunner.run(try loadScenario(scenario), options: flags.options)
+            print(report.lines.joined(separator: "\n"))
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct FixedPoints: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fixed-points",
+        abstract: "Find and classify the fixed points of a scenario's flow (its fixed_points block, or the defaults); other analyses are skipped.")
+    @Argument(help: "Scenario YAML file (default: the embedded demo scenario).")
+    var scenario: String?
+    @OptionGroup var flags: RunFlags
+
+    func run() throws {
+        do {
+            var loaded = try loadScenario(scenario)
+            loaded.analyses = AnalysesSpecification(fixedPoints: loaded.analyses.fixedPoints ?? FixedPointsSpecification())
+            let report = try ScenarioRunner.run(loaded, options: flags.options)
             print(report.lines.joined(separator: "\n"))
         } catch {
             throw fail(error)
