@@ -22,6 +22,18 @@ public struct SymmetricEigendecomposition: Sendable {
     public let vectors: Matrix
 }
 
+/// A = U diag(σ) Vᵀ with σ descending: the thin singular value
+/// decomposition of an m × n matrix, k = min(m, n) (see
+/// `LAPACK.singularValueDecomposition`).
+public struct SingularValueDecomposition: Sendable {
+    /// m × k, orthonormal columns (left singular vectors).
+    public let u: Matrix
+    /// σ₁ ≥ … ≥ σ_k ≥ 0.
+    public let values: [Double]
+    /// k × n, orthonormal rows (right singular vectors, transposed).
+    public let vt: Matrix
+}
+
 public enum LAPACK {
     /// A = V diag(λ) Vᵀ for symmetric A (LAPACKE_dsyevd, divide and conquer).
     /// Only the lower triangle of `a` is read. Cost O(n³).
@@ -79,6 +91,28 @@ public enum LAPACK {
                                   &s, &dummyU, 1, &dummyVT, 1)
         if info != 0 { throw LAPACKError(routine: "dgesdd", info: Int(info)) }
         return s
+    }
+
+    /// A = U diag(σ) Vᵀ, the thin SVD (LAPACKE_dgesdd with jobz = S, divide
+    /// and conquer): for an m × n matrix and k = min(m, n), `u` is m × k,
+    /// `vt` is k × n, both with orthonormal rows/columns, and `values` holds
+    /// σ₁ ≥ … ≥ σ_k ≥ 0. Cost O(m n k).
+    public static func singularValueDecomposition(_ a: Matrix) throws -> SingularValueDecomposition {
+        let m = a.rows, n = a.columns, k = min(m, n)
+        if k == 0 {
+            return SingularValueDecomposition(
+                u: Matrix(rows: m, columns: 0), values: [], vt: Matrix(rows: 0, columns: n))
+        }
+        var work = a.elements
+        var s = [Double](repeating: 0, count: k)
+        var u = [Double](repeating: 0, count: m * k)
+        var vt = [Double](repeating: 0, count: k * n)
+        let info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "S")), Int32(m), Int32(n), &work, Int32(m),
+                                  &s, &u, Int32(m), &vt, Int32(k))
+        if info != 0 { throw LAPACKError(routine: "dgesdd", info: Int(info)) }
+        return SingularValueDecomposition(
+            u: Matrix(rows: m, columns: k, columnMajor: u), values: s,
+            vt: Matrix(rows: k, columns: n, columnMajor: vt))
     }
 
     /// Numerical rank: the number of singular values above

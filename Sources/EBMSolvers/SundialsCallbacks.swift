@@ -1,4 +1,8 @@
 import CSundials
+import EBMLinearAlgebra
+
+// Every `@convention(c)` function SUNDIALS calls back into Swift lives in this
+// file: CVODE's in `CVodeCallbacks`, KINSOL's in `KINSOLCallbacks`.
 
 /// Every `@convention(c)` function CVODE calls back into Swift.
 ///
@@ -110,5 +114,90 @@ extension CVodeIntegrator {
     /// CVODE memory, so it outlives every callback).
     static func recovered(from userData: UnsafeMutableRawPointer?) -> CVodeIntegrator {
         Unmanaged<CVodeIntegrator>.fromOpaque(userData!).takeUnretainedValue()
+    }
+}
+
+/// Every `@convention(c)` function KINSOL calls back into Swift.
+///
+/// Each recovers its `KINSOLSolver` from `user_data`, calls the system's
+/// Swift code, and never lets a Swift error cross into C: it stores the error
+/// in `solver.callbackError` and answers KINSOL's protocol:
+///
+///  *  0 — success;
+///  * +1 — recoverable: the residual held a NaN or an infinity; KINSOL halves
+///         the step and tries again (at most five times);
+///  * -1 — unrecoverable: the Swift code threw, returned the wrong number of
+///         entries, or the Jacobian is not finite; KINSOL stops.
+///
+/// After `KINSol` returns, the solver rethrows a thrown error as it is (the
+/// caller sees its own error) and turns a non-finite value into a
+/// `.diverged` result.
+enum KINSOLCallbacks {
+    /// KINSysFn: fval = F(u).
+    static let residual: KINSysFn = { u, fval, userData in
+        let solver = KINSOLSolver.recovered(from: userData)
+        let n = solver.dimension
+        let x = Array(entries(of: u, count: n))
+        solver.residualEvaluations += 1
+        let f: [Double]
+        do {
+            f = try solver.system.residual(x)
+        } catch {
+            solver.callbackError = error
+            return -1
+        }
+        guard f.count == n else {
+            solver.callbackError = InvalidArgumentError(
+                argument: "NonlinearSystem.residual",
+                reason: "returned \(f.count) components, the system has dimension \(n)")
+            return -1
+        }
+        _ = mutableEntries(of: fval, count: n).update(from: f)
+        if let i = f.firstIndex(where: { !$0.isFinite }) {
+            solver.callbackError = NonFiniteResidualError(
+                quantity: .residual, location: .component(i), value: f[i], point: x)
+            return 1
+        }
+        solver.lastEvaluation = (x, f)
+        return 0
+    }
+
+    /// KINLsJacFn: J = ∂F/∂u at u into KINSOL's dense matrix (column-major,
+    /// as `Matrix`).
+    static let denseJacobian: KINLsJacFn = { u, _, matrix, userData, _, _ in
+        let solver = KINSOLSolver.recovered(from: userData)
+        let n = solver.dimension
+        let x = Array(entries(of: u, count: n))
+        solver.jacobianEvaluations += 1
+        let jacobian: Matrix
+        do {
+            jacobian = try solver.system.jacobian(x)
+        } catch {
+            solver.callbackError = error
+            return -1
+        }
+        guard jacobian.rows == n, jacobian.columns == n else {
+            solver.callbackError = InvalidArgumentError(
+                argument: "NonlinearSystem.jacobian",
+                reason: "returned a \(jacobian.rows) × \(jacobian.columns) matrix, the system has dimension \(n)")
+            return -1
+        }
+        if let k = jacobian.elements.firstIndex(where: { !$0.isFinite }) {
+            solver.callbackError = NonFiniteResidualError(
+                quantity: .jacobian, location: .entry(row: k % n, column: k / n), value: jacobian.elements[k],
+                point: x)
+            return -1
+        }
+        _ = UnsafeMutableBufferPointer(start: SUNDenseMatrix_Data(matrix), count: n * n)
+            .update(from: jacobian.elements)
+        return 0
+    }
+}
+
+extension KINSOLSolver {
+    /// The solver registered as `user_data` (unretained: it owns the KINSOL
+    /// memory, so it outlives every callback).
+    static func recovered(from userData: UnsafeMutableRawPointer?) -> KINSOLSolver {
+        Unmanaged<KINSOLSolver>.fromOpaque(userData!).takeUnretainedValue()
     }
 }
