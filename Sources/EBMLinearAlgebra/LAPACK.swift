@@ -1,4 +1,5 @@
 import CLapack
+import Foundation
 
 /// A LAPACK routine reported failure (`info != 0`).
 public struct LAPACKError: Error, CustomStringConvertible, Equatable {
@@ -123,5 +124,76 @@ public enum LAPACK {
         guard let top = s.first, top > 0 else { return 0 }
         let tol = (relativeTolerance ?? Double(max(a.rows, a.columns)) * Double.ulpOfOne) * top
         return s.filter { $0 > tol }.count
+    }
+}
+
+/// P A = L U with partial pivoting (LAPACKE_dgetrf): the factors of a square
+/// matrix, its determinant's sign and log-magnitude, and solves with them.
+/// An exactly singular A (a zero pivot, `dgetrf` info > 0) is a valid
+/// factorisation here: its determinant sign is 0 and `solve` refuses it.
+public struct LUFactorization: Sendable {
+    /// L (unit lower, not stored on the diagonal) and U, packed column-major.
+    public let factors: Matrix
+    /// 1-based row interchanges: row i was swapped with row `pivots[i]`.
+    public let pivots: [Int32]
+    /// Whether U has an exactly zero diagonal entry.
+    public let isExactlySingular: Bool
+
+    /// sign(det A) ∈ {-1, 0, +1}: the parity of the row swaps times the signs
+    /// of U's diagonal. O(n).
+    public var determinantSign: Int {
+        if isExactlySingular { return 0 }
+        var sign = 1
+        for i in 0..<factors.rows {
+            if pivots[i] != Int32(i + 1) { sign = -sign }
+            if factors[i, i] < 0 { sign = -sign }
+        }
+        return sign
+    }
+
+    /// log|det A| = Σ log|U_ii| (-∞ when singular); no overflow for large n.
+    public var logAbsoluteDeterminant: Double {
+        var sum = 0.0
+        for i in 0..<factors.rows { sum += Foundation.log(abs(factors[i, i])) }
+        return sum
+    }
+
+    /// Solves A x = b with the stored factors (LAPACKE_dgetrs). O(n²).
+    public func solve(_ b: [Double]) throws -> [Double] {
+        let n = factors.rows
+        precondition(b.count == n, "solve: the right-hand side has \(b.count) entries, expected \(n)")
+        if n == 0 { return b }
+        if isExactlySingular {
+            let k = (0..<n).first { factors[$0, $0] == 0 } ?? 0
+            throw LAPACKError(routine: "dgetrf", info: k + 1)
+        }
+        var x = b
+        let info = factors.elements.withUnsafeBufferPointer { a in
+            LAPACKE_dgetrs(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int32(n), 1, a.baseAddress!, Int32(n),
+                           pivots, &x, Int32(n))
+        }
+        if info != 0 { throw LAPACKError(routine: "dgetrs", info: Int(info)) }
+        return x
+    }
+}
+
+extension LAPACK {
+    /// P A = L U for square A (LAPACKE_dgetrf). O(n³). Throws only for an
+    /// illegal argument; a zero pivot is reported by `isExactlySingular`.
+    public static func luFactorization(_ a: Matrix) throws -> LUFactorization {
+        precondition(a.rows == a.columns, "luFactorization needs a square matrix")
+        let n = a.rows
+        if n == 0 { return LUFactorization(factors: a, pivots: [], isExactlySingular: false) }
+        var lu = a.elements
+        var pivots = [Int32](repeating: 0, count: n)
+        let info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, Int32(n), Int32(n), &lu, Int32(n), &pivots)
+        if info < 0 { throw LAPACKError(routine: "dgetrf", info: Int(info)) }
+        return LUFactorization(factors: Matrix(rows: n, columns: n, columnMajor: lu), pivots: pivots,
+                               isExactlySingular: info > 0)
+    }
+
+    /// sign(det A) ∈ {-1, 0, +1} from an LU factorisation (LAPACKE_dgetrf).
+    public static func determinantSign(_ a: Matrix) throws -> Int {
+        try luFactorization(a).determinantSign
     }
 }

@@ -1,0 +1,97 @@
+/// Follow the solution curve of `F(x, λ) = 0`, `F: ℝⁿ × ℝ → ℝⁿ`, from a
+/// point `(x₀, λ₀)` while `λ` stays in `[λmin, λmax]`.
+///
+/// The curve is parameterised by (pseudo-)arclength `s` in `ℝⁿ⁺¹` with the
+/// unweighted Euclidean norm, so it passes folds in `λ` where `λ` itself
+/// would fail as a parameter. The starting point is first corrected by
+/// Newton's method on `F(·, λ₀)` with `λ₀` held fixed; it need only be close
+/// to the curve. The problem is solved by `continuation(_:_:)` with a method
+/// such as `PseudoArclength`.
+public struct ContinuationProblem {
+    /// Which way along the curve to start: the unit tangent `t = (ẋ, λ̇)` at
+    /// the starting point is oriented by this.
+    public enum Direction: Equatable, Sendable {
+        /// `dλ/ds > 0` at the start.
+        case increasing
+        /// `dλ/ds < 0` at the start.
+        case decreasing
+        /// `⟨t, v⟩ > 0` for `v ∈ ℝⁿ⁺¹` (the `x` part then `λ`): used to start
+        /// where `dλ/ds = 0` (at a fold, on a switched branch) and to
+        /// continue a branch in a chosen direction.
+        case along([Double])
+    }
+
+    public let system: any ParameterizedSystem
+    /// `x₀`, `dimension` entries.
+    public let start: [Double]
+    /// `λ₀`, inside `parameterRange`.
+    public let parameter: Double
+    /// `[λmin, λmax]`: continuation stops on reaching either end, with the last
+    /// point exactly on it.
+    public let parameterRange: ClosedRange<Double>
+    public let direction: Direction
+    /// Continuation stops once this much pseudo-arclength has been travelled
+    /// (the last step is shortened to land on it); `.infinity` for no limit.
+    public let arclengthLimit: Double
+
+    /// - Throws: `InvalidArgumentError` if `start` does not have
+    ///   `system.dimension` finite entries, `parameter` is not finite or lies
+    ///   outside `parameterRange`, the range's ends are not finite or are
+    ///   equal, an `.along` vector does not have `dimension + 1` finite
+    ///   entries or is zero, or `arclengthLimit` is not positive.
+    public init(
+        system: any ParameterizedSystem,
+        start: [Double],
+        parameter: Double,
+        parameterRange: ClosedRange<Double>,
+        direction: Direction = .increasing,
+        arclengthLimit: Double = .infinity
+    ) throws {
+        func refuse(_ argument: String, _ reason: String) -> InvalidArgumentError {
+            InvalidArgumentError(argument: "ContinuationProblem.\(argument)", reason: reason)
+        }
+        let n = system.dimension
+        guard n >= 1 else { throw refuse("system", "the dimension must be at least 1, got \(n)") }
+        guard start.count == n else {
+            throw refuse("start", "has \(start.count) entries, the system's dimension is \(n)")
+        }
+        if let i = start.firstIndex(where: { !$0.isFinite }) {
+            throw refuse("start", "entry \(i) is \(start[i])")
+        }
+        guard parameterRange.lowerBound.isFinite, parameterRange.upperBound.isFinite,
+              parameterRange.lowerBound < parameterRange.upperBound else {
+            throw refuse("parameterRange", "must be a finite interval with λmin < λmax, got \(parameterRange)")
+        }
+        guard parameter.isFinite, parameterRange.contains(parameter) else {
+            throw refuse("parameter", "λ₀ = \(parameter) lies outside \(parameterRange)")
+        }
+        if case .along(let v) = direction {
+            guard v.count == n + 1 else {
+                throw refuse("direction", "the vector has \(v.count) entries, expected dimension + 1 = \(n + 1)")
+            }
+            guard v.allSatisfy(\.isFinite), v.contains(where: { $0 != 0 }) else {
+                throw refuse("direction", "the vector must be finite and non-zero")
+            }
+        }
+        guard arclengthLimit > 0, !arclengthLimit.isNaN else {
+            throw refuse("arclengthLimit", "must be positive, got \(arclengthLimit)")
+        }
+        self.system = system
+        self.start = start
+        self.parameter = parameter
+        self.parameterRange = parameterRange
+        self.direction = direction
+        self.arclengthLimit = arclengthLimit
+    }
+
+    /// The direction as a vector of `ℝⁿ⁺¹` the starting tangent must have a
+    /// positive inner product with.
+    var orientation: [Double] {
+        let n = system.dimension
+        switch direction {
+        case .increasing: return [Double](repeating: 0, count: n) + [1]
+        case .decreasing: return [Double](repeating: 0, count: n) + [-1]
+        case .along(let v): return v
+        }
+    }
+}
