@@ -1,6 +1,7 @@
 import Dispatch
 import EBMCore
 import EBMLinearAlgebra
+import EBMSolvers
 import Foundation
 
 /// Where one initial condition ends (Attractors.jl's mapper idea: one
@@ -17,17 +18,32 @@ public enum BasinOutcome: Sendable {
 }
 
 /// Integrates the flow from given starts until `|∇L| < tolerance` or
-/// `maximumTime`. Owns one CVODE integrator (reinitialised per start), so
-/// each thread needs its own mapper.
+/// `maximumTime`, then polishes a converged end point with Newton (so that
+/// it is classified at a stationary point, not where the flow stopped).
+/// Owns one CVODE integrator (reinitialised per start), so each thread
+/// needs its own mapper.
 public final class BasinMapper {
     public let flow: GradientFlow
     public let maximumTime: Double
+    let polish: NewtonSolver
+    let system: GradientSystem
 
-    public init(objective: LearningObjective, method: GradientFlowMethod, maximumTime: Double, tolerance: Double) throws {
+    public init(objective: LearningObjective, method: GradientFlowMethod, maximumTime: Double, tolerance: Double,
+                polishTolerance: Double = 1e-10) throws {
         let problem = GradientFlowProblem(objective: objective, initialParameters: [Double](repeating: 0, count: objective.dimension),
                                           endTime: maximumTime, gradientTolerance: tolerance)
         flow = try GradientFlow(problem: problem, method: method)
         self.maximumTime = maximumTime
+        polish = try NewtonSolver(residualTolerance: polishTolerance)
+        system = GradientSystem(objective: objective)
+    }
+
+    /// Newton from a converged end point; the end point itself when Newton
+    /// fails or moves far (then the flow's point is the best estimate).
+    func polished(_ state: [Double]) -> [Double] {
+        guard let result = try? polish.solve(system, from: state), result.isConverged,
+              Vector.norm(Vector.difference(result.solution, state)) <= 1e-2 * max(1, Vector.norm(state)) else { return state }
+        return result.solution
     }
 
     public func outcome(from start: [Double]) -> BasinOutcome {
@@ -35,11 +51,11 @@ public final class BasinMapper {
             try flow.restart(from: start)
             // The escape test compares the last decade of time with the rest.
             if try flow.integrate(until: maximumTime / 10) == .gradientTolerance {
-                return .converged(state: flow.state, time: flow.time)
+                return .converged(state: polished(flow.state), time: flow.time)
             }
             let earlier = flow.state
             if try flow.integrate(until: maximumTime) == .gradientTolerance {
-                return .converged(state: flow.state, time: flow.time)
+                return .converged(state: polished(flow.state), time: flow.time)
             }
             let objective = flow.problem.objective
             let end = flow.state
@@ -157,7 +173,7 @@ public struct BasinMap: Sendable {
 public func basinMap(objective: LearningObjective, method: GradientFlowMethod, plane: Plane, xs: [Double], ys: [Double],
                      maximumTime: Double, tolerance: Double, catalog initial: FixedPointCatalog,
                      tolerances: ClassificationTolerances, threads: Int, identity: AttractorIdentity = .parameters,
-                     matchTolerance: Double = 1e-4, progress: ((Int, Int) -> Void)? = nil) throws -> BasinMap {
+                     matchTolerance: Double = 1e-6, progress: ((Int, Int) -> Void)? = nil) throws -> BasinMap {
     precondition(threads >= 1)
     var outcomes = [[BasinOutcome]](repeating: [], count: ys.count)
     let lock = NSLock()
@@ -216,11 +232,10 @@ public func basinMap(objective: LearningObjective, method: GradientFlowMethod, p
     return BasinMap(plane: plane, xs: xs, ys: ys, labels: labels, times: times, attractors: attractors, catalog: catalog, failures: failures)
 }
 
-/// The attractor an end point reached. End points stop at `|∇L| < tol`, so
-/// they are known to about `tol / (smallest stable eigenvalue)`: they are
-/// matched with a tolerance `matchTolerance · max(1, |θ|)` (parameters) or
-/// `matchTolerance` (couplings), looser than for polished fixed points. A new
-/// attractor is classified and added to the catalog (modulo symmetry).
+/// The attractor a (Newton-polished) end point reached: matched within
+/// `matchTolerance · max(1, |θ|)` (parameters) or `matchTolerance`
+/// (couplings). A new attractor is classified and added to the catalog
+/// (modulo symmetry).
 func attractorIndex(_ state: [Double], objective: LearningObjective, identity: AttractorIdentity, tolerance: Double,
                     attractors: inout [Attractor], catalog: inout FixedPointCatalog,
                     tolerances: ClassificationTolerances) throws -> Int {

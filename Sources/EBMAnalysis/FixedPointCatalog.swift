@@ -1,13 +1,19 @@
 import EBMCore
 import EBMLinearAlgebra
 
-/// The fixed points found so far, each once modulo symmetry, in the order
-/// they were added; entries with the same effective model share a group.
+/// The fixed points found so far, in the order they were added: each once
+/// modulo symmetry, and each non-isolated set once — points with the same
+/// effective model, kind and Hessian inertia that have neutral directions
+/// (a manifold of fixed points, such as an RBM's `W = 0`, any `b`) are one
+/// entry whose `members` counts the points found on it. Entries with the
+/// same effective model share a group.
 public struct FixedPointCatalog: Sendable {
     public private(set) var points: [FixedPoint] = []
     /// `groups[i]`: the effective-model group of `points[i]` (0-based, in
     /// order of first appearance).
     public private(set) var groups: [Int] = []
+    /// `members[i]`: how many found points were merged into entry i.
+    public private(set) var members: [Int] = []
     /// Two canonical forms closer than `parameterTolerance · max(1, |θ|)` are one point.
     public let parameterTolerance: Double
     /// Two points whose couplings are closer than this have the same effective model.
@@ -20,11 +26,17 @@ public struct FixedPointCatalog: Sendable {
 
     public var groupCount: Int { (groups.max() ?? -1) + 1 }
 
-    /// The index of the entry equal to `point` modulo symmetry, if any.
+    /// The index of the entry equal to `point` modulo symmetry, or of the
+    /// non-isolated set it lies on, if any.
     public func index(of point: FixedPoint) -> Int? {
         points.firstIndex { existing in
-            existing.kind == point.kind && Self.distance(existing.canonicalParameters, point.canonicalParameters)
-                <= parameterTolerance * max(1, Vector.norm(point.canonicalParameters))
+            guard existing.kind == point.kind else { return false }
+            if Self.distance(existing.canonicalParameters, point.canonicalParameters)
+                <= parameterTolerance * max(1, Vector.norm(point.canonicalParameters)) {
+                return true
+            }
+            return point.neutral > 0 && existing.stable == point.stable && existing.neutral == point.neutral
+                && existing.unstable == point.unstable && Self.distance(existing.couplings, point.couplings) <= couplingTolerance
         }
     }
 
@@ -44,6 +56,7 @@ public struct FixedPointCatalog: Sendable {
     @discardableResult
     public mutating func insert(_ point: FixedPoint) -> (index: Int, isNew: Bool) {
         if let existing = index(of: point) {
+            members[existing] += 1
             let methods = Set(points[existing].foundBy.split(separator: "+").map(String.init))
             if !methods.contains(point.foundBy) { points[existing].foundBy += "+" + point.foundBy }
             return (existing, false)
@@ -51,6 +64,7 @@ public struct FixedPointCatalog: Sendable {
         let group = self.group(ofCouplings: point.couplings) ?? groupCount
         points.append(point)
         groups.append(group)
+        members.append(1)
         return (points.count - 1, true)
     }
 

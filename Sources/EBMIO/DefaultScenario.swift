@@ -10,7 +10,10 @@ public enum DefaultScenario {
 # Method: CVODE BDF on dθ/dt = -∇L(θ), dense analytic Jacobian, stopped once
 #   |∇L| < 1e-10.
 # Outputs: trajectory.dat (KL, |∇L| and every parameter against t),
-#   couplings.dat (the model's effective couplings J_A(t)), summary.json.
+#   couplings.dat (the model's effective couplings J_A(t)), basins of
+#   attraction and a phase portrait on the plane of W[0,0] and W[0,1] through
+#   the initial point (basins.dat, field.dat, nullclines.dat, orbits.dat),
+#   summary.json.
 name: demo
 spins: 4
 target:
@@ -34,6 +37,18 @@ integrator:
   max_steps: 1000000
 analyses:
   trajectory: {samples: 400, spacing: log, t_min: 1.0e-3}
+  basins:
+    plane: {x: "W[0,0]", y: "W[0,1]", center: init}
+    range: {x: [-3, 3], y: [-3, 3]}
+    resolution: [40, 40]
+    t_max: 1.0e4
+    tol: 1.0e-6
+    label_by: effective_model
+  portrait:
+    plane: {x: "W[0,0]", y: "W[0,1]", center: init}
+    range: {x: [-3, 3], y: [-3, 3]}
+    grid: [21, 21]
+    orbits: {grid: [4, 4], t_max: 1000}
 output: out/demo
 
 """

@@ -10,7 +10,7 @@ public enum FixedPointFiles {
     public static func table(_ report: FixedPointReport, model: any EnergyModel, scenario: String) -> DataFile {
         let names = model.parameterNames
         let wide = names.count <= TrajectoryFiles.parameterColumnLimit
-        var file = DataFile(scenario: scenario, columns: columns + ["group", "type"] + (wide ? names : []), constants: [
+        var file = DataFile(scenario: scenario, columns: columns + ["group", "type", "members"] + (wide ? names : []), constants: [
             ("model", model.description),
             ("fixed_points", "\(report.catalog.points.count)"),
             ("effective_models", "\(report.catalog.groupCount)"),
@@ -18,11 +18,12 @@ public enum FixedPointFiles {
         file.comment("kind: data-consistent | spurious | asymptotic; index = n_unstable (Hessian eigenvalues < -eigen_tol)")
         file.comment("max_neutral_G = max |G v|/|v| over neutral eigenvectors v; group: points with the same effective couplings")
         file.comment("asymptotic rows: the Hessian inertia is that of the trajectory's last point, not of a stationary point")
+        file.comment("members: found points merged into the row (symmetry images, or points of one non-isolated set: same effective model, kind and inertia, with neutral directions)")
         for (id, point) in report.catalog.points.enumerated() {
             var cells = [String(id), point.kind.rawValue, String(point.consistentToOrder), DataFile.format(point.loss),
                          DataFile.format(point.gradientNorm), String(point.index), String(point.stable), String(point.neutral),
                          String(point.unstable), DataFile.format(point.maximumNeutralCouplingChange),
-                         DataFile.format(point.orbitSize), point.foundBy, String(report.catalog.groups[id]), point.type.rawValue]
+                         DataFile.format(point.orbitSize), point.foundBy, String(report.catalog.groups[id]), point.type.rawValue, String(report.catalog.members[id])]
             if wide { cells += point.parameters.map(DataFile.format) }
             file.append(cells: cells)
         }
@@ -45,6 +46,7 @@ public enum FixedPointFiles {
         let maxNeutralG: Double
         let orbitSize: Double
         let foundBy: String
+        let members: Int
         let inertiaAtLastPoint: Bool
         let parameters: [String: Double]
         let canonicalParameters: [Double]
@@ -53,7 +55,7 @@ public enum FixedPointFiles {
         enum CodingKeys: String, CodingKey {
             case id, kind, type, group, consistentToOrder = "consistent_to_order", kl = "KL", gradNorm = "grad_norm"
             case momentGap = "moment_gap", index, stable = "n_stable", neutral = "n_neutral", unstable = "n_unstable"
-            case maxNeutralG = "max_neutral_G", orbitSize = "orbit_size", foundBy = "found_by"
+            case maxNeutralG = "max_neutral_G", orbitSize = "orbit_size", foundBy = "found_by", members
             case inertiaAtLastPoint = "inertia_at_last_point", parameters, canonicalParameters = "canonical_parameters"
             case couplings, eigenvalues
         }
@@ -79,6 +81,7 @@ public enum FixedPointFiles {
                   consistentToOrder: p.consistentToOrder, kl: p.loss, gradNorm: p.gradientNorm, momentGap: p.momentGap,
                   index: p.index, stable: p.stable, neutral: p.neutral, unstable: p.unstable,
                   maxNeutralG: p.maximumNeutralCouplingChange, orbitSize: p.orbitSize, foundBy: p.foundBy,
+                  members: report.catalog.members[id],
                   inertiaAtLastPoint: p.inertiaAtLastPoint,
                   parameters: Dictionary(uniqueKeysWithValues: zip(names, p.parameters)),
                   canonicalParameters: p.canonicalParameters,
@@ -96,12 +99,13 @@ public enum FixedPointFiles {
     /// The stdout table: one line per fixed point.
     public static func summaryLines(_ report: FixedPointReport) -> [String] {
         var lines = ["fixed points: \(report.catalog.points.count) (\(report.catalog.groupCount) effective models), \(report.failures.count) starts failed"]
-        lines.append("  id  kind             order  KL            |grad L|    type        s/n/u        max|Gv|/|v|  found by")
+        lines.append("  id  kind             order  KL            |grad L|    type        s/n/u        max|Gv|/|v|  members  found by")
         func padded(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
         for (id, p) in report.catalog.points.enumerated() {
             lines.append("  " + padded(String(id), 3) + " " + padded(p.kind.rawValue, 16) + " "
                 + String(format: "%5d  %-12.6e  %-10.3e  ", p.consistentToOrder, p.loss, p.gradientNorm)
-                + padded(p.type.rawValue, 10) + "  " + String(format: "%3d/%3d/%3d  %-11.3e  ", p.stable, p.neutral, p.unstable, p.maximumNeutralCouplingChange)
+                + padded(p.type.rawValue, 10) + "  " + String(format: "%3d/%3d/%3d  %-11.3e  %7d  ", p.stable, p.neutral, p.unstable, p.maximumNeutralCouplingChange,
+                                       report.catalog.members[id])
                 + p.foundBy)
         }
         return lines

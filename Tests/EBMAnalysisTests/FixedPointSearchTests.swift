@@ -113,3 +113,32 @@ import Glibc
         #expect(report.catalog.points.contains { Vector.maxAbs(Vector.difference($0.canonicalParameters, teacherCanonical)) < 1e-8 })
     }
 }
+
+@Suite struct EscapeTests {
+    /// rbm(h=1) cannot represent this 3-spin target: from W[0,0] = b[0] = 1
+    /// the flow runs off to infinity (|θ| grows like log t while the
+    /// effective model settles), and the catalog lists the limit as
+    /// `asymptotic`, never as a finite fixed point.
+    @Test func escapingTrajectoryIsCataloguedAsAsymptotic() throws {
+        let target = try Target.random(spins: 3, seed: 21, orders: [1, 2, 3], scales: [0.4, 0.6, 0.3])
+        let model = RestrictedBoltzmannMachine(spins: 3, hidden: 1)
+        let objective = LearningObjective(model: model, target: target)
+        let start = try Initialization.values(["W[0,0]": 1, "b[0]": 1]).parameters(for: model)
+        let flow = GradientFlowProblem(objective: objective, initialParameters: start, endTime: 1e4, gradientTolerance: 1e-10)
+        let trajectory = try GradientFlow(problem: flow, method: GradientFlowMethod()).sampledTrajectory(TrajectorySampling(count: 200))
+        #expect(trajectory.stopReason == .endTime)
+        let escape = try #require(TrajectoryDiagnostics.escape(trajectory))
+        #expect(escape.normGrowth > 1 && escape.couplingChange < 0.1 * escape.normGrowth)
+        let problem = FixedPointProblem(flow: flow) { _ in start }
+        let report = try findFixedPoints(problem, trajectory: trajectory, search: FixedPointSearch(methods: [], starts: 0))
+        #expect(report.catalog.points.count == 1)
+        let point = report.catalog.points[0]
+        #expect(point.kind == .asymptotic && point.inertiaAtLastPoint && point.foundBy == "trajectory")
+        #expect(abs(point.loss - trajectory.final.loss) < 1e-15)
+        // A converging trajectory is not an escape.
+        let converging = GradientFlowProblem(objective: LearningObjective(model: GeneralisedIsingModel(spins: 3, order: 3), target: target),
+                                             initialParameters: [Double](repeating: 0, count: 7), endTime: 1e3)
+        let settled = try GradientFlow(problem: converging, method: GradientFlowMethod()).sampledTrajectory(TrajectorySampling(count: 50))
+        #expect(TrajectoryDiagnostics.escape(settled) == nil)
+    }
+}
