@@ -111,6 +111,16 @@ public enum OrderTime: Sendable, Equatable {
         return nil
     }
 
+    /// As a number: the time, `+∞` when not reached (the infimum of an
+    /// empty set), NaN when trivial (undefined). Files write it so.
+    public var value: Double {
+        switch self {
+        case let .reached(t): return t
+        case .notReached: return .infinity
+        case .trivial: return .nan
+        }
+    }
+
     /// `reached`, `trivial` or `not_reached`, as summaries spell it.
     public var status: String {
         switch self {
@@ -120,19 +130,20 @@ public enum OrderTime: Sendable, Equatable {
         }
     }
 
-    /// The hierarchy `t_1 ≤ t_2 ≤ … ≤ t_n` over the orders listed in order:
-    /// trivial orders are left out of the chain (they have nothing to learn),
-    /// an order that never gets within `ε` breaks it.
+    /// The hierarchy `t_1 ≤ t_2 ≤ … ≤ t_n` over the orders listed in order,
+    /// on `value`: trivial orders (NaN) are left out of the chain, having
+    /// nothing to learn; an order never within `ε` counts as `t = +∞`, so it
+    /// breaks the chain unless every later non-trivial order is unreached too.
     public static func isOrdered(_ times: [OrderTime]) -> Bool {
+        isOrdered(values: times.map(\.value))
+    }
+
+    /// `isOrdered` on numbers as files hold them (NaN trivial, `inf` not reached).
+    public static func isOrdered(values: [Double]) -> Bool {
         var last = -Double.infinity
-        for time in times {
-            switch time {
-            case .trivial: continue
-            case .notReached: return false
-            case let .reached(t):
-                if t < last { return false }
-                last = t
-            }
+        for t in values where !t.isNaN {
+            if t < last { return false }
+            last = t
         }
         return true
     }

@@ -26,28 +26,20 @@ public enum OrdersFiles {
     }
 
     /// `order epsilon t_J t_m`: one data set (gnuplot `index`) per ε, a row
-    /// per order; `nan` where a time is undefined, with the reason in the header.
+    /// per order; `nan` for a trivial order, `inf` for one that never gets
+    /// within ε (the infimum of an empty set), as the header says.
     public static func times(_ convergence: OrderConvergence, scenario: String) -> DataFile {
         var file = DataFile(scenario: scenario, columns: ["order", "epsilon", "t_J", "t_m"], constants: [
             ("stop_time", DataFile.format(convergence.stopTime)),
         ])
         file.comment("t_J = inf{t : r_k(t') <= epsilon for all t' >= t}, t_m the same for d_k; CVODE root finding")
-        file.comment("nan: the order is trivial (normalising distance <= \(DataFile.format(convergence.reference.trivialTolerance))) "
-                     + "or its distance ends above epsilon (not reached); which one is listed below")
+        file.comment("nan: trivial order (normalising distance <= \(DataFile.format(convergence.reference.trivialTolerance)), nothing to learn); "
+                     + "inf: never within epsilon (distance ends above it)")
         file.comment(trivialNote(convergence.reference))
-        var unreached: [String] = []
-        for (j, epsilon) in convergence.thresholds.enumerated() {
-            for k in 1...convergence.reference.spins {
-                if convergence.couplingTimes[k - 1][j] == .notReached { unreached.append("t_J(k=\(k), epsilon=\(DataFile.format(epsilon)))") }
-                if convergence.momentTimes[k - 1][j] == .notReached { unreached.append("t_m(k=\(k), epsilon=\(DataFile.format(epsilon)))") }
-            }
-        }
-        file.comment("not reached: " + (unreached.isEmpty ? "none" : unreached.joined(separator: " ")))
         for (j, epsilon) in convergence.thresholds.enumerated() {
             if j > 0 { file.endDataSet() }
             for k in 1...convergence.reference.spins {
-                file.append([Double(k), epsilon, convergence.couplingTimes[k - 1][j].time ?? .nan,
-                             convergence.momentTimes[k - 1][j].time ?? .nan])
+                file.append([Double(k), epsilon, convergence.couplingTimes[k - 1][j].value, convergence.momentTimes[k - 1][j].value])
             }
         }
         return file

@@ -173,10 +173,10 @@ public enum ScenarioRunner {
     }
 
     /// A run never overwrites earlier results silently.
-    static func prepare(folder: String, force: Bool) throws {
-        let summary = (folder as NSString).appendingPathComponent("summary.json")
+    static func prepare(folder: String, force: Bool, marker: String = "summary.json") throws {
+        let summary = (folder as NSString).appendingPathComponent(marker)
         if !force && FileManager.default.fileExists(atPath: summary) {
-            throw OutputError(path: folder, reason: "it already holds results (summary.json); pass --force to overwrite or choose another --output")
+            throw OutputError(path: folder, reason: "it already holds results (\(marker)); pass --force to overwrite or choose another --output")
         }
         try AtomicFile.prepareFolder(folder)
     }

@@ -10,7 +10,7 @@ struct EBMFlowCommand: ParsableCommand {
         commandName: "ebmflow",
         abstract: "Gradient-flow analysis of energy-based model learning over binary variables.",
         version: EBMFlowVersion.current,
-        subcommands: [Run.self, Validate.self, Info.self, Plot.self]
+        subcommands: [Run.self, Sweep.self, Validate.self, Info.self, Plot.self]
     )
 }
 
@@ -50,6 +50,29 @@ struct Run: ParsableCommand {
     func run() throws {
         do {
             let report = try ScenarioRunner.run(try loadScenario(scenario), options: flags.options)
+            print(report.lines.joined(separator: "\n"))
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the orders analysis for every member of a scenario's sweep, in parallel.",
+        discussion: "Writes order_times_sweep.dat (one row per run) and sweep_summary.json (quartiles of t_k per order and epsilon, fraction of runs with t_1 <= ... <= t_n).")
+    @Argument(help: "Scenario YAML file with a `sweep:` block (or use --seeds).")
+    var scenario: String
+    @Option(name: .long, help: "Initialisation seeds per swept value (overrides sweep.seeds).")
+    var seeds: Int?
+    @Option(name: .long, help: "Worker threads (default: the number of cores); the results do not depend on it.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var flags: RunFlags
+
+    func run() throws {
+        do {
+            let options = SweepOptions(run: flags.options, seeds: seeds, threads: threads)
+            let report = try SweepRunner.run(try loadScenario(scenario), options: options)
             print(report.lines.joined(separator: "\n"))
         } catch {
             throw fail(error)
