@@ -17,5 +17,5 @@ set xtics 1
 set grid
 set key outside right
 set title sprintf("%s: when each order is learned", title)
-plot for [i = 1:words(eps)] file index (i - 1) using 1:($3 > 0 ? $3 : 1/0) with linespoints lw 2 pt 7 lc i title sprintf("t_J, ε = %s", word(eps, i)), \
-     for [i = 1:words(eps)] file index (i - 1) using 1:($4 > 0 ? $4 : 1/0) with linespoints lw 2 dt 2 pt 6 lc i title sprintf("t_m, ε = %s", word(eps, i))
+plot for [i = 1:words(eps)] file index (i - 1) using 1:($3 > 0 && $3 < 1e300 ? $3 : 1/0) with linespoints lw 2 pt 7 lc i title sprintf("t_J, ε = %g", word(eps, i) + 0), \
+     for [i = 1:words(eps)] file index (i - 1) using 1:($4 > 0 && $4 < 1e300 ? $4 : 1/0) with linespoints lw 2 dt 2 pt 6 lc i title sprintf("t_m, ε = %g", word(eps, i) + 0)

@@ -21,9 +21,9 @@ set key outside right title "order k"
 set multiplot layout 2,1 title sprintf("%s: learning hierarchy", title)
 set ylabel "r_k(t) = |J^{(k)}(t) - J^{(k)}(θ_∞)| / |J^{(k)}(0) - J^{(k)}(θ_∞)|"
 plot for [k = 1:n] file using 1:($1 > 0 && column(1 + k) > 0 ? column(1 + k) : 1/0) with lines lw 2 lc k title sprintf("%d", k), \
-     for [k = 1:(marks ? n : 0)] times using ($1 == k && $3 > 0 ? $3 : 1/0):2 with points pt 7 ps 1.2 lc k notitle
+     for [k = 1:(marks ? n : 0)] times using ($1 == k && $3 > 0 && $3 < 1e300 ? $3 : 1/0):2 with points pt 7 ps 1.2 lc k notitle
 set xlabel "t (learning-rate units)"
 set ylabel "d_k(t) = |m^{(k)}(p_t) - m^{(k)}(q)| / |m^{(k)}(p_0) - m^{(k)}(q)|"
 plot for [k = 1:n] file using 1:($1 > 0 && column(1 + n + k) > 0 ? column(1 + n + k) : 1/0) with lines lw 2 lc k title sprintf("%d", k), \
-     for [k = 1:(marks ? n : 0)] times using ($1 == k && $4 > 0 ? $4 : 1/0):2 with points pt 7 ps 1.2 lc k notitle
+     for [k = 1:(marks ? n : 0)] times using ($1 == k && $4 > 0 && $4 < 1e300 ? $4 : 1/0):2 with points pt 7 ps 1.2 lc k notitle
 unset multiplot

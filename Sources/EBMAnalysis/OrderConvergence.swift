@@ -33,10 +33,13 @@ public enum InteractionOrders {
 ///     d_k(t) = |m^(k)(p_t) - m^(k)(q)| / |m^(k)(p_0) - m^(k)(q)|
 ///     |J^(k)(t) - J*^(k)|                       (not normalised)
 ///
-/// An order whose denominator is at most `trivialTolerance` is **trivial**:
-/// it has no way to go (an `ising(k)` model's orders above `k`, or an order
-/// that starts and ends at the same couplings), and its normalised distance
-/// and times are undefined (NaN, `.trivial`).
+/// An order whose denominator is at most `trivialTolerance` times the
+/// largest order's (or times 1, if that is smaller) is **trivial**: it has
+/// no way to go (an `ising(k)` model's orders above `k`, an order that
+/// starts and ends at the same couplings, the lower orders of a parity
+/// target from a tiny initialisation), its distance would be integration
+/// noise, and its normalised distance and times are undefined (NaN,
+/// `.trivial`).
 public struct OrderReference: Sendable {
     public let spins: Int
     /// `J(θ_∞)`, `a ≠ 0`, canonical order.
@@ -49,11 +52,15 @@ public struct OrderReference: Sendable {
     /// `|m^(k)(p_0) - m^(k)(q)|`.
     public let momentScales: [Double]
     public let trivialTolerance: Double
+    /// The denominators at or below which an order is trivial:
+    /// `trivialTolerance · max(1, max_k scale_k)`, for couplings and moments.
+    public let trivialCouplingScale: Double
+    public let trivialMomentScale: Double
 
-    /// Default `trivialTolerance`: well above the global integration error
-    /// of couplings at the default tolerances (rtol 1e-8), well below any
-    /// order that actually moves.
-    public static let defaultTrivialTolerance = 1e-8
+    /// Default `trivialTolerance`: a hundred times the default relative
+    /// integration tolerance (1e-8), so that the distance of a non-trivial
+    /// order is never dominated by the integration error.
+    public static let defaultTrivialTolerance = 1e-6
 
     /// From the couplings and moments (canonical order) at `θ(0)` and the
     /// couplings at `θ_∞`.
@@ -67,12 +74,14 @@ public struct OrderReference: Sendable {
         couplingScales = InteractionOrders.distances(initialCouplings, finalCouplings, spins: n)
         momentScales = InteractionOrders.distances(initialMoments, targetMoments, spins: n)
         self.trivialTolerance = trivialTolerance
+        trivialCouplingScale = trivialTolerance * max(1, couplingScales.max() ?? 0)
+        trivialMomentScale = trivialTolerance * max(1, momentScales.max() ?? 0)
     }
 
     /// `true` at `k - 1` when order `k`'s couplings do not move (`r_k` undefined).
-    public var trivialCouplingOrders: [Bool] { couplingScales.map { $0 <= trivialTolerance } }
+    public var trivialCouplingOrders: [Bool] { couplingScales.map { $0 <= trivialCouplingScale } }
     /// `true` at `k - 1` when order `k`'s moments start at the target's (`d_k` undefined).
-    public var trivialMomentOrders: [Bool] { momentScales.map { $0 <= trivialTolerance } }
+    public var trivialMomentOrders: [Bool] { momentScales.map { $0 <= trivialMomentScale } }
 
     /// `r_k`, `d_k` and `|J^(k) - J*^(k)|` at a point with these couplings
     /// and moments (canonical order); NaN for trivial orders.
@@ -80,8 +89,8 @@ public struct OrderReference: Sendable {
         let toFinal = InteractionOrders.distances(couplings, finalCouplings, spins: spins)
         let toTargetMoments = InteractionOrders.distances(moments, targetMoments, spins: spins)
         return OrderDistances(
-            couplings: zip(toFinal, couplingScales).map { $1 <= trivialTolerance ? .nan : $0 / $1 },
-            moments: zip(toTargetMoments, momentScales).map { $1 <= trivialTolerance ? .nan : $0 / $1 },
+            couplings: zip(toFinal, couplingScales).map { $1 <= trivialCouplingScale ? .nan : $0 / $1 },
+            moments: zip(toTargetMoments, momentScales).map { $1 <= trivialMomentScale ? .nan : $0 / $1 },
             targetCouplings: InteractionOrders.distances(couplings, targetCouplings, spins: spins))
     }
 }

@@ -33,7 +33,7 @@ public enum OrdersFiles {
             ("stop_time", DataFile.format(convergence.stopTime)),
         ])
         file.comment("t_J = inf{t : r_k(t') <= epsilon for all t' >= t}, t_m the same for d_k; CVODE root finding")
-        file.comment("nan: trivial order (normalising distance <= \(DataFile.format(convergence.reference.trivialTolerance)), nothing to learn); "
+        file.comment("nan: trivial order (normalising distance <= \(DataFile.format(convergence.reference.trivialTolerance)) x max(1, largest order's), nothing to learn); "
                      + "inf: never within epsilon (distance ends above it)")
         file.comment(trivialNote(convergence.reference))
         for (j, epsilon) in convergence.thresholds.enumerated() {

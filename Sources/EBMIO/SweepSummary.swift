@@ -30,7 +30,7 @@ public struct SweepSummary: Codable {
     }
 
     public struct Group: Codable {
-        /// The swept value; null for the group of all runs.
+        /// The swept value; absent for the group of all runs (the first).
         public var value: Double?
         /// Runs that did not fail.
         public var runs: Int
