@@ -35,11 +35,8 @@ public final class ThresholdCrossings {
 
     /// `g = f_i - ε_j` for CVODE (`CVRootFn`).
     public var rootFunctions: RootFunctions {
-        RootFunctions(count: distanceCount * thresholds.count) { [distances, thresholds] _, y, g in
-            let f = try distances(y)
-            for (i, value) in f.enumerated() {
-                for (j, epsilon) in thresholds.enumerated() { g[i * thresholds.count + j] = value - epsilon }
-            }
+        RootFunctions(count: distanceCount * thresholds.count) { [self] _, y, g in
+            _ = g.update(from: try values(y))
         }
     }
 
@@ -73,8 +70,11 @@ public final class ThresholdCrossings {
         }
     }
 
+    private func values(_ y: UnsafeBufferPointer<Double>) throws -> [Double] {
+        try distances(y).flatMap { value in thresholds.map { value - $0 } }
+    }
+
     private func values(_ y: [Double]) throws -> [Double] {
-        let f = try y.withUnsafeBufferPointer { try distances($0) }
-        return f.flatMap { value in thresholds.map { value - $0 } }
+        try y.withUnsafeBufferPointer { try values($0) }
     }
 }

@@ -48,13 +48,13 @@ public enum OrdersFiles {
     /// `t I_1 .. I_n`: the connected information of the model's distribution
     /// by order at each sample; the target's `I_k(q)` in the header.
     public static func information(_ trajectory: Trajectory, information: [ConnectedInformation],
-                                   target: ConnectedInformation, scenario: String) -> DataFile {
+                                   target: ConnectedInformation, worstMomentMismatch: Double, scenario: String) -> DataFile {
         let n = target.perOrder.count
         var file = DataFile(scenario: scenario, columns: ["t"] + (1...n).map { "I_\($0)" })
         file.comment("I_k(p) = S(p^(k-1)) - S(p^(k)), p^(k) the maximum-entropy distribution with the moments of p up to order k; sum_k I_k = KL(p || uniform)")
         file.comment("target I_k(q), k = 1..n: " + target.perOrder.map(DataFile.format).joined(separator: " "))
         file.comment("p^(k) by damped Newton on ising(k) to max moment mismatch \(DataFile.format(MaximumEntropyProjection.momentTolerance)); "
-                     + "worst reached: " + DataFile.format(information.map(\.momentMismatch).reduce(target.momentMismatch, max)))
+                     + "worst reached: " + DataFile.format(worstMomentMismatch))
         for (sample, info) in zip(trajectory.samples, information) {
             file.append([sample.time] + info.perOrder)
         }

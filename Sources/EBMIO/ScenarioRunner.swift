@@ -121,11 +121,12 @@ public enum ScenarioRunner {
             var solver = ConnectedInformationSolver(spins: resolved.scenario.spins)
             let target = try solver.information(of: resolved.target)
             let along = try ConnectedInformationSolver.along(trajectory, model: resolved.model)
-            try write(OrdersFiles.information(trajectory, information: along, target: target, scenario: name),
+            let worst = along.map(\.momentMismatch).reduce(target.momentMismatch, max)
+            try write(OrdersFiles.information(trajectory, information: along, target: target, worstMomentMismatch: worst, scenario: name),
                       "information.dat", into: folder, report: &report)
             information = OrdersSummary.Information(
                 target: target.perOrder, final: along.last?.perOrder ?? [], momentTolerance: MaximumEntropyProjection.momentTolerance,
-                worstMomentMismatch: along.map(\.momentMismatch).reduce(target.momentMismatch, max))
+                worstMomentMismatch: worst)
         } else {
             report.lines.append("orders: connected information skipped (spins > \(informationSpinLimit))")
         }
