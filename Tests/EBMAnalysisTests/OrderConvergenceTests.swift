@@ -174,7 +174,13 @@ final class DampedRotation: ODESystem {
             #expect(result.momentHierarchyHolds(threshold: j))
             #expect(result.couplingTimes.allSatisfy { $0[j].time != nil })
         }
-        print("rbm regression: t_J =", result.couplingTimes.map { $0.map { $0.time ?? .nan } },
-              "t_m =", result.momentTimes.map { $0.map { $0.time ?? .nan } })
+        // Regression values (this code, rtol 1e-8), to 1e-6 relative.
+        let expected = [[3.134698197773806, 17.926586186038758], [10.512583987611455, 152.99394914325546],
+                        [101.26921059989401, 1056.6285915774013], [133.80295082797207, 1068.6125559286681]]
+        for k in 0..<4 {
+            for j in thresholds.indices {
+                #expect(abs(result.momentTimes[k][j].time! / expected[k][j] - 1) < 1e-6, "t_\(k + 1)^m(\(thresholds[j]))")
+            }
+        }
     }
 }
