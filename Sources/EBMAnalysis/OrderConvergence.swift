@@ -142,7 +142,9 @@ public enum OrderTime: Sendable, Equatable {
     /// The hierarchy `t_1 ≤ t_2 ≤ … ≤ t_n` over the orders listed in order,
     /// on `value`: trivial orders (NaN) are left out of the chain, having
     /// nothing to learn; an order never within `ε` counts as `t = +∞`, so it
-    /// breaks the chain unless every later non-trivial order is unreached too.
+    /// breaks the chain unless every later non-trivial order is unreached
+    /// too. At least one order must be reached: where nothing was learned
+    /// there is no hierarchy to speak of.
     public static func isOrdered(_ times: [OrderTime]) -> Bool {
         isOrdered(values: times.map(\.value))
     }
@@ -154,7 +156,7 @@ public enum OrderTime: Sendable, Equatable {
             if t < last { return false }
             last = t
         }
-        return true
+        return values.contains { $0.isFinite }
     }
 }
 

@@ -31,7 +31,7 @@ public struct OrdersSummary: Codable {
 
     public struct Hierarchy: Codable {
         public var epsilon: Double
-        /// `t_1 ≤ … ≤ t_n` over the non-trivial orders, an unreached one counting as `+∞`.
+        /// `t_1 ≤ … ≤ t_n` (`OrderTime.isOrdered`: trivial orders left out, unreached ones `+∞`).
         public var couplings: Bool
         public var moments: Bool
     }

@@ -45,7 +45,7 @@ public struct SweepSummary: Codable {
     }
 
     public static let quartileRule = "linear interpolation between order statistics (numpy's default, Hyndman-Fan type 7) over the runs in which the order got within epsilon"
-    public static let hierarchyRule = "fraction of runs (failed ones excluded) in which t_1 <= t_2 <= ... <= t_n; trivial orders are left out of the chain, an order never within epsilon counts as t = +inf"
+    public static let hierarchyRule = "fraction of runs (failed ones excluded) in which t_1 <= t_2 <= ... <= t_n; trivial orders are left out of the chain, an order never within epsilon counts as t = +inf; a run in which no order got within epsilon does not count as ordered"
 
     public var ebmflow: String
     public var scenario: String

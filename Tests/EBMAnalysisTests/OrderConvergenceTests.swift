@@ -152,6 +152,7 @@ final class DampedRotation: ODESystem {
         #expect(OrderTime.isOrdered([.reached(1), .trivial, .notReached, .reached(5)]) == false)
         #expect(OrderTime.isOrdered([.reached(1), .trivial, .reached(0.5)]) == false)
         #expect(OrderTime.isOrdered([.trivial, .reached(2), .trivial, .reached(3), .notReached, .notReached]))
+        #expect(!OrderTime.isOrdered([.trivial, .notReached, .notReached]) && !OrderTime.isOrdered([.trivial]))
     }
 
     /// The demo's RBM (4 spins, 4 hidden units, random target of orders

@@ -78,7 +78,7 @@ sweep: {seeds: 3, over: init_scale, values: [0.001, 0.3]}
                 for (j, e) in epsilon.enumerated() {
                     let holding = members.filter { row in
                         let chain = (1...n).map { row[column($0, e)] }.filter { !$0.isNaN }
-                        return zip(chain, chain.dropFirst()).allSatisfy { $0 <= $1 }
+                        return zip(chain, chain.dropFirst()).allSatisfy { $0 <= $1 } && chain.contains(where: \.isFinite)
                     }.count
                     let fraction = (group["hierarchy"] as! [[String: Any]])[j][kind] as! Double
                     #expect(fraction == Double(holding) / Double(members.count), "\(kind) eps = \(e)")
