@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every scenario in scenarios/ must validate, and run end to end on a small
-# budget (--quick). Prints a closing "N passed, N failed" line.
+# budget (--quick); a scenario with a `sweep:` block must also sweep on it.
+# Prints a closing "N passed, N failed" line.
 set -uo pipefail
 bin=${1:?usage: Tests/scenarios.sh PATH/TO/ebmflow}
 cd "$(dirname "$0")/.."
@@ -10,7 +11,9 @@ trap 'rm -rf "$scratch"' EXIT
 while IFS= read -r f; do
   name=$(echo "$f" | tr '/' '_')
   if "$bin" validate "$f" >"$scratch/$name.validate" 2>&1 \
-     && "$bin" run "$f" --quick --quiet --force --output "$scratch/$name" >"$scratch/$name.run" 2>&1; then
+     && "$bin" run "$f" --quick --quiet --force --output "$scratch/$name" >"$scratch/$name.run" 2>&1 \
+     && { ! grep -q '^sweep:' "$f" \
+          || "$bin" sweep "$f" --quick --quiet --force --output "$scratch/$name" >>"$scratch/$name.run" 2>&1; }; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))

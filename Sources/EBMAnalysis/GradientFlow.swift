@@ -91,12 +91,15 @@ public final class GradientFlow {
     public let system: GradientFlowSystem
     let integrator: CVodeIntegrator
 
-    public init(problem: GradientFlowProblem, method: GradientFlowMethod) throws {
+    /// `roots`: event functions `g(t, θ)` whose zeros `integrate` reports
+    /// through `onRoot` (CVODE root finding on the interpolant of each step).
+    public init(problem: GradientFlowProblem, method: GradientFlowMethod, roots: RootFunctions? = nil) throws {
         self.problem = problem
         self.method = method
         self.system = GradientFlowSystem(objective: problem.objective)
         self.integrator = try CVodeIntegrator(system: system, initialTime: 0, initialState: problem.initialParameters,
-                                              method: try method.bdf(dimension: problem.objective.dimension))
+                                              method: try method.bdf(dimension: problem.objective.dimension),
+                                              roots: roots)
     }
 
     public var time: Double { integrator.time }
@@ -131,8 +134,16 @@ public final class GradientFlow {
     /// or `endTime` (default: the problem's); calls `afterStep` with the time
     /// reached after every internal step (the interpolant is valid on the
     /// last step there). Returns why it stopped.
+    ///
+    /// With root functions, `onRoot(t, directions)` is called at every root
+    /// CVODE locates (`directions[i]`: +1 if `g_i` rose through 0, -1 if it
+    /// fell, 0 if it has no root there), in increasing `t`. A root return is
+    /// not a step: CVODE hands out the end of the step that held the root on
+    /// the next call, so the steps taken, the gradient checks and hence the
+    /// stop time are those of the same flow without roots.
     @discardableResult
-    public func integrate(until endTime: Double? = nil, afterStep: ((Double) throws -> Void)? = nil) throws -> FlowStopReason {
+    public func integrate(until endTime: Double? = nil, afterStep: ((Double) throws -> Void)? = nil,
+                          onRoot: ((Double, [Int32]) throws -> Void)? = nil) throws -> FlowStopReason {
         let end = endTime ?? problem.endTime
         try integrator.setStopTime(end)
         let tolerance = problem.gradientTolerance
@@ -140,7 +151,10 @@ public final class GradientFlow {
             return .gradientTolerance
         }
         while integrator.time < end {
-            _ = try integrator.step(toward: end)
+            if case let .root(t, directions) = try integrator.step(toward: end) {
+                try onRoot?(t, directions)
+                continue
+            }
             let t = integrator.time
             try afterStep?(t)
             if tolerance > 0 {

@@ -77,8 +77,10 @@ extension GradientFlow {
     /// Integrates from `θ(0)` and samples the trajectory at
     /// `sampling.times(until: stop time)`, reading CVODE's interpolant
     /// (`CVodeGetDky`) rather than forcing steps onto the grid. When the flow
-    /// stops early the stop time is known only afterwards, so a second pass,
-    /// which takes the same steps, samples on the grid that ends there.
+    /// stops early the stop time is known only afterwards, so a second pass
+    /// samples on the grid that ends there. It integrates toward the same
+    /// end time as the first (CVODE's initial step depends on it), so it
+    /// takes the same steps and stops at the same one.
     /// `onStep` sees the time after every internal step (for progress).
     public func sampledTrajectory(_ sampling: TrajectorySampling, onStep: ((Double) -> Void)? = nil) throws -> Trajectory {
         try restart()
@@ -86,7 +88,7 @@ extension GradientFlow {
         if reason == .gradientTolerance {
             let stopTime = time
             try restart()
-            (reason, samples) = try samplingPass(grid: sampling.times(until: stopTime), until: stopTime, onStep: onStep)
+            (reason, samples) = try samplingPass(grid: sampling.times(until: stopTime), until: problem.endTime, onStep: onStep)
         }
         return Trajectory(samples: samples, stopReason: reason, stopTime: time,
                           finalFreeParameters: state, statistics: statistics, linearSolver: linearSolverName)

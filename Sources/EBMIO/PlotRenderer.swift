@@ -6,6 +6,9 @@ public struct PlotRenderer {
     public static let scripts: [(script: String, data: String)] = [
         ("trajectory.gp", "trajectory.dat"),
         ("couplings.gp", "couplings.dat"),
+        ("orders.gp", "orders.dat"),
+        ("order_times.gp", "order_times.dat"),
+        ("information.gp", "information.dat"),
         ("basins.gp", "basins.dat"),
         ("portrait.gp", "field.dat"),
     ]

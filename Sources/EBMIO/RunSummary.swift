@@ -58,10 +58,12 @@ public struct RunSummary: Codable {
     public var expressivity: Expressivity?
     public var integrator: Integrator
     public var trajectory: TrajectoryResult?
+    public var orders: OrdersSummary?
 
     enum CodingKeys: String, CodingKey {
         case ebmflow, scenario, scenarioHash = "scenario_hash", spins, model, parameters
         case freeParameters = "free_parameters", frozen, targetEntropy = "target_entropy", expressivity, integrator, trajectory
+        case orders
     }
 
     public init(resolved: ResolvedScenario, linearSolver: String) {

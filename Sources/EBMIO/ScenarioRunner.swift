@@ -9,7 +9,7 @@ public struct RunOptions {
     public var output: String?
     public var quiet = false
     public var force = false
-    /// A smoke-test budget (see `quickBudget`).
+    /// A smoke-test budget (see `ScenarioRunner.quickened`).
     public var quick = false
     /// Worker threads for parallel analyses (basin maps); results do not depend on it.
     public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -33,7 +33,10 @@ public struct RunReport {
 /// Runs a scenario's analyses and writes their files.
 public enum ScenarioRunner {
     /// Analyses this version runs; others are refused before any work.
-    public static let availableAnalyses: Set<String> = ["trajectory", "fixed_points", "basins", "portrait"]
+    public static let availableAnalyses: Set<String> = ["trajectory", "orders", "fixed_points", "basins", "portrait"]
+    /// Above this many spins `orders` skips the connected information: its
+    /// Newton solves cost `O(P_k² 2^n)` per iteration and sample.
+    public static let informationSpinLimit = 8
 
     public static func requestedAnalyses(_ analyses: AnalysesSpecification) -> [String] {
         var names: [String] = []
@@ -57,7 +60,7 @@ public enum ScenarioRunner {
     }
 
     public static func run(_ original: Scenario, options: RunOptions) throws -> RunReport {
-        let scenario = options.quick ? quickBudget(original) : original
+        let scenario = options.quick ? quickened(original) : original
         let resolved = try check(scenario)
         // `output:` is relative to the working directory, like --output.
         let folder = options.output ?? scenario.output ?? "out/\(scenario.name)"
@@ -74,10 +77,11 @@ public enum ScenarioRunner {
             + (summary.expressivity.map { ", rank G = \($0.rankG) of \($0.fullRank)" } ?? ""))
 
         var trajectory: Trajectory?
-        /// The sampled trajectory, computed once for every analysis that needs it.
+        /// The sampled trajectory, computed once for every analysis that
+        /// needs it (`orders` takes θ_∞ from its stop).
         func sampledTrajectory() throws -> Trajectory {
             if let trajectory { return trajectory }
-            let spec = scenario.analyses.trajectory ?? TrajectorySpecification()
+            let spec = samplingSpecification(scenario, quick: options.quick)
             let spacing: SampleSpacing = spec.spacing == .logarithmic ? .logarithmic(firstTime: spec.minimumTime) : .linear
             progress.say("trajectory: integrating to t = \(scenario.integrator.endTime) with \(flow.linearSolverName) linear solver")
             let result = try flow.sampledTrajectory(TrajectorySampling(count: spec.samples, spacing: spacing)) { t in
@@ -96,6 +100,11 @@ public enum ScenarioRunner {
             report.lines.append(String(format: "trajectory: stopped at t = %.6g (%@), KL = %.6e, |grad L| = %.3e",
                                        result.stopTime, result.stopReason.rawValue, result.final.loss, result.final.gradientNorm))
             report.lines.append("solver: \(stats.steps) steps, \(stats.rhsEvaluations) right-hand sides, \(stats.jacobianEvaluations) Jacobians, \(flow.linearSolverName) linear solver")
+        }
+
+        if let spec = scenario.analyses.orders {
+            summary.orders = try runOrders(spec, trajectory: try sampledTrajectory(), resolved: resolved, folder: folder,
+                                           progress: progress, report: &report)
         }
 
         var catalog = FixedPointCatalog()
@@ -164,8 +173,63 @@ public enum ScenarioRunner {
         return report
     }
 
-    /// A smoke-test budget: `t_end <= 100`, at most 50 samples, coarse grids.
-    static func quickBudget(_ original: Scenario) -> Scenario {
+    /// The `orders` analysis on a sampled trajectory (its first pass):
+    /// root-finding pass, connected information at every sample, files.
+    static func runOrders(_ spec: OrdersSpecification, trajectory: Trajectory, resolved: ResolvedScenario, folder: String,
+                          progress: Progress, report: inout RunReport) throws -> OrdersSummary {
+        let name = resolved.scenario.name
+        progress.say("orders: root finding on r_k - epsilon and d_k - epsilon up to t = \(String(format: "%.6g", trajectory.stopTime))")
+        let convergence = try OrderConvergence.solve(
+            OrderConvergenceProblem(flow: resolved.flowProblem, thresholds: spec.thresholds), method: resolved.method,
+            stoppedAt: trajectory.stopTime, reason: trajectory.stopReason, finalParameters: trajectory.finalFreeParameters) { t in
+                progress.update("orders: t = \(String(format: "%.4g", t))")
+            }
+        try write(OrdersFiles.orders(trajectory, convergence: convergence, scenario: name), "orders.dat", into: folder, report: &report)
+        try write(OrdersFiles.times(convergence, scenario: name), "order_times.dat", into: folder, report: &report)
+        var information: OrdersSummary.Information?
+        if resolved.scenario.spins <= informationSpinLimit {
+            progress.say("orders: connected information at \(trajectory.samples.count) samples")
+            var solver = ConnectedInformationSolver(spins: resolved.scenario.spins)
+            let target = try solver.information(of: resolved.target)
+            let along = try ConnectedInformationSolver.along(trajectory, model: resolved.model)
+            let worst = along.map(\.momentMismatch).reduce(target.momentMismatch, max)
+            try write(OrdersFiles.information(trajectory, information: along, target: target, worstMomentMismatch: worst, scenario: name),
+                      "information.dat", into: folder, report: &report)
+            information = OrdersSummary.Information(
+                target: target.perOrder, final: along.last?.perOrder ?? [], momentTolerance: MaximumEntropyProjection.momentTolerance,
+                worstMomentMismatch: worst)
+        } else {
+            report.lines.append("orders: connected information skipped (spins > \(informationSpinLimit))")
+        }
+        let epsilon = convergence.thresholds
+        for (j, e) in epsilon.enumerated() {
+            func list(_ times: [[OrderTime]]) -> String {
+                times.map { $0[j].time.map { String(format: "%.4g", $0) } ?? $0[j].status }.joined(separator: " ")
+            }
+            report.lines.append("orders (epsilon = \(e)): t_J = \(list(convergence.couplingTimes)) "
+                + "(\(convergence.couplingHierarchyHolds(threshold: j) ? "ordered" : "not ordered")); "
+                + "t_m = \(list(convergence.momentTimes)) (\(convergence.momentHierarchyHolds(threshold: j) ? "ordered" : "not ordered"))")
+        }
+        if !(convergence.endpointDeviation == 0) {
+            progress.say("warning: the root-finding pass ended \(convergence.endpointDeviation) away from theta_inf")
+        }
+        return OrdersSummary(convergence, information: information)
+    }
+
+    /// The sampling of the trajectory pass: the `trajectory` analysis's, or
+    /// its defaults when only `orders` asks for samples (`t_min` kept below
+    /// `t_end`; at most 50 samples with `--quick`).
+    static func samplingSpecification(_ scenario: Scenario, quick: Bool) -> TrajectorySpecification {
+        if let spec = scenario.analyses.trajectory { return spec }
+        var spec = TrajectorySpecification()
+        if quick { spec.samples = 50 }
+        spec.minimumTime = min(spec.minimumTime, scenario.integrator.endTime / 10)
+        return spec
+    }
+
+    /// The smoke-test budget of `--quick`: `t_end <= 100`, at most 50
+    /// samples, at most 4 random starts, grids at most 8 x 8.
+    public static func quickened(_ original: Scenario) -> Scenario {
         var scenario = original
         scenario.integrator.endTime = min(scenario.integrator.endTime, 100)
         if var trajectory = scenario.analyses.trajectory {
@@ -197,10 +261,10 @@ public enum ScenarioRunner {
     }
 
     /// A run never overwrites earlier results silently.
-    static func prepare(folder: String, force: Bool) throws {
-        let summary = (folder as NSString).appendingPathComponent("summary.json")
+    static func prepare(folder: String, force: Bool, marker: String = "summary.json") throws {
+        let summary = (folder as NSString).appendingPathComponent(marker)
         if !force && FileManager.default.fileExists(atPath: summary) {
-            throw OutputError(path: folder, reason: "it already holds results (summary.json); pass --force to overwrite or choose another --output")
+            throw OutputError(path: folder, reason: "it already holds results (\(marker)); pass --force to overwrite or choose another --output")
         }
         try AtomicFile.prepareFolder(folder)
     }

@@ -19,6 +19,8 @@ public struct Scenario: Sendable, Equatable {
     public var initialization: InitializationSpecification
     public var integrator: IntegratorSpecification
     public var analyses: AnalysesSpecification
+    /// The members `ebmflow sweep` runs; nil if the scenario has none.
+    public var sweep: SweepSpecification?
     /// The output folder as written (relative to the working directory, as a
     /// command-line path is); `nil` if the scenario names none.
     public var output: String?
@@ -36,7 +38,7 @@ public struct Scenario: Sendable, Equatable {
                 initialization: InitializationSpecification = .default,
                 integrator: IntegratorSpecification = IntegratorSpecification(),
                 analyses: AnalysesSpecification = AnalysesSpecification(), output: String? = nil,
-                baseDirectory: String? = nil, sourceText: String = "") {
+                baseDirectory: String? = nil, sourceText: String = "", sweep: SweepSpecification? = nil) {
         self.name = name
         self.spins = spins
         self.target = target
@@ -47,6 +49,7 @@ public struct Scenario: Sendable, Equatable {
         self.output = output
         self.baseDirectory = baseDirectory
         self.sourceText = sourceText
+        self.sweep = sweep
     }
 
     /// Reads and decodes the scenario file at `path`; `path` prefixes every
@@ -108,7 +111,7 @@ public struct Scenario: Sendable, Equatable {
 }
 
 extension Scenario {
-    static let keys = ["name", "spins", "target", "model", "init", "integrator", "analyses", "output"]
+    static let keys = ["name", "spins", "target", "model", "init", "integrator", "analyses", "sweep", "output"]
 
     private static func decode(_ root: ScenarioNode, fileName: String, reader: ScenarioReader) -> Scenario? {
         guard case .mapping = root.node, let map = reader.map(root) else {
@@ -137,12 +140,16 @@ extension Scenario {
             AnalysesSpecification.decode($0, spins: spins, endTime: integrator.endTime, isDataTarget: isDataTarget,
                                          reader: reader)
         }
+        let sweep = map["sweep"].flatMap {
+            SweepSpecification.decode($0, initialization: initialization ?? .default, target: target, model: model,
+                                      reader: reader)
+        }
         let output = reader.value(map["output"], reader.string)
 
         guard let spins, let target, let model else { return nil }
         return Scenario(name: name ?? defaultName(fileName: fileName), spins: spins, target: target, model: model,
                         initialization: initialization ?? .default, integrator: integrator,
-                        analyses: analyses ?? AnalysesSpecification(), output: output)
+                        analyses: analyses ?? AnalysesSpecification(), output: output, sweep: sweep)
     }
 
     /// The file name without folder and extension; "scenario" for text that

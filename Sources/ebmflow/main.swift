@@ -10,7 +10,7 @@ struct EBMFlowCommand: ParsableCommand {
         commandName: "ebmflow",
         abstract: "Gradient-flow analysis of energy-based model learning over binary variables.",
         version: EBMFlowVersion.current,
-        subcommands: [Run.self, FixedPoints.self, Validate.self, Info.self, Plot.self]
+        subcommands: [Run.self, FixedPoints.self, Sweep.self, Validate.self, Info.self, Plot.self]
     )
 }
 
@@ -72,6 +72,27 @@ struct FixedPoints: ParsableCommand {
             var loaded = try loadScenario(scenario)
             loaded.analyses = AnalysesSpecification(fixedPoints: loaded.analyses.fixedPoints ?? FixedPointsSpecification())
             let report = try ScenarioRunner.run(loaded, options: flags.options)
+            print(report.lines.joined(separator: "\n"))
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the orders analysis for every member of a scenario's sweep, in parallel.",
+        discussion: "Writes order_times_sweep.dat (one row per run) and sweep_summary.json (quartiles of t_k per order and epsilon, fraction of runs with t_1 <= ... <= t_n).")
+    @Argument(help: "Scenario YAML file with a `sweep:` block (or use --seeds).")
+    var scenario: String
+    @Option(name: .long, help: "Initialisation seeds per swept value (overrides sweep.seeds).")
+    var seeds: Int?
+    @OptionGroup var flags: RunFlags
+
+    func run() throws {
+        do {
+            let options = SweepOptions(run: flags.options, seeds: seeds, threads: flags.options.threads)
+            let report = try SweepRunner.run(try loadScenario(scenario), options: options)
             print(report.lines.joined(separator: "\n"))
         } catch {
             throw fail(error)

@@ -121,6 +121,11 @@ import Glibc
         #expect(trajectory.final.time == trajectory.stopTime)
         #expect(trajectory.final.parameters == problem.objective.fullParameters(trajectory.finalFreeParameters))
         #expect(trajectory.statistics.steps > 0)
+        // The sampling pass takes the steps of a plain integration: same stop, same state.
+        let plain = try GradientFlow(problem: problem, method: flow.method)
+        try plain.integrate()
+        #expect(plain.time == trajectory.stopTime)
+        #expect(plain.state == trajectory.finalFreeParameters)
     }
 
     @Test func sampleTimesEndAtTheStopTime() {

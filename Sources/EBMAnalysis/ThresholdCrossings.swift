@@ -1,0 +1,80 @@
+import EBMSolvers
+
+/// `t_i(ε) = inf{ t : f_i(y(t')) ≤ ε for all t' ≥ t }` for non-negative
+/// distance functions `f_i` and thresholds `ε`, found by CVODE root finding
+/// on `g_{i,ε}(t, y) = f_i(y) - ε`, never by reading a sampled grid.
+///
+/// One root function per (distance, threshold) pair, distance-major:
+/// `g[i * thresholds.count + j] = f_i - ε_j`. The time is the last downward
+/// crossing: a downward root (`g` falls through 0) sets it, an upward root
+/// clears it, and it stands if `g` is still negative at the end. Roots are
+/// located on each step's interpolating polynomial to CVODE's root tolerance
+/// (about `100 u (|t| + |h|)`); a crossing pair inside one step, where `g`
+/// has the same sign at both ends, is not seen (as with any root finder).
+///
+/// Use: pass `rootFunctions` to the integrator, call `start(at:)` with the
+/// initial state, `record` at every root return, `times(at:)` with the
+/// final state.
+public final class ThresholdCrossings {
+    public let distanceCount: Int
+    public let thresholds: [Double]
+    /// `y -> (f_1(y), ..., f_m(y))`.
+    let distances: (UnsafeBufferPointer<Double>) throws -> [Double]
+    /// The last downward crossing of each root function, while it holds.
+    private var lastDownward: [Double?]
+    public private(set) var rootCount = 0
+
+    public init(distanceCount: Int, thresholds: [Double],
+                distances: @escaping (UnsafeBufferPointer<Double>) throws -> [Double]) {
+        precondition(distanceCount >= 1 && !thresholds.isEmpty, "need at least one distance and one threshold")
+        self.distanceCount = distanceCount
+        self.thresholds = thresholds
+        self.distances = distances
+        self.lastDownward = [Double?](repeating: nil, count: distanceCount * thresholds.count)
+    }
+
+    /// `g = f_i - ε_j` for CVODE (`CVRootFn`).
+    public var rootFunctions: RootFunctions {
+        RootFunctions(count: distanceCount * thresholds.count) { [self] _, y, g in
+            _ = g.update(from: try values(y))
+        }
+    }
+
+    /// The signs at the initial time `t0`: a function already below its
+    /// threshold there has time `t0` until it rises through it.
+    public func start(at t0: Double, state y0: [Double]) throws {
+        let g = try values(y0)
+        lastDownward = g.map { $0 < 0 ? t0 : nil }
+        rootCount = 0
+    }
+
+    /// A root return of the integrator at `t`.
+    public func record(time t: Double, directions: [Int32]) {
+        precondition(directions.count == lastDownward.count, "expected \(lastDownward.count) root directions")
+        for (k, direction) in directions.enumerated() where direction != 0 {
+            lastDownward[k] = direction < 0 ? t : nil
+            rootCount += 1
+        }
+    }
+
+    /// `times[i][j] = t_i(ε_j)`, or nil where `f_i` ends above `ε_j` (the
+    /// signs at the final state decide, so that a root CVODE did not report
+    /// as such cannot leave a stale time).
+    public func times(at finalState: [Double]) throws -> [[Double?]] {
+        let g = try values(finalState)
+        return (0..<distanceCount).map { i in
+            (0..<thresholds.count).map { j in
+                let k = i * thresholds.count + j
+                return g[k] < 0 ? lastDownward[k] : nil
+            }
+        }
+    }
+
+    private func values(_ y: UnsafeBufferPointer<Double>) throws -> [Double] {
+        try distances(y).flatMap { value in thresholds.map { value - $0 } }
+    }
+
+    private func values(_ y: [Double]) throws -> [Double] {
+        try y.withUnsafeBufferPointer { try values($0) }
+    }
+}
