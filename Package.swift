@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "EBMSolvers", dependencies: ["CSundials", "EBMLinearAlgebra"]),
         .target(name: "EBMScenario", dependencies: ["Yams"]),
         .target(name: "EBMAnalysis", dependencies: ["EBMSolvers", "EBMCore"]),
-        .target(name: "EBMIO", dependencies: ["EBMAnalysis", "EBMCore", "EBMScenario"]),
+        .target(name: "EBMIO", dependencies: ["EBMAnalysis", "EBMCore", "EBMSolvers", "EBMLinearAlgebra", "EBMScenario"]),
         .executableTarget(name: "ebmflow", dependencies: [
             "EBMIO", "EBMAnalysis", "EBMCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -11,6 +11,7 @@ public struct PlotRenderer {
         ("information.gp", "information.dat"),
         ("basins.gp", "basins.dat"),
         ("portrait.gp", "field.dat"),
+        ("bifurcation.gp", "bifurcation.dat"),
     ]
 
     public let scriptsFolder: String

@@ -8,6 +8,12 @@ import Foundation
 public struct ResolutionError: Error, CustomStringConvertible {
     public let keyPath: String
     public let message: String
+
+    public init(keyPath: String, message: String) {
+        self.keyPath = keyPath
+        self.message = message
+    }
+
     public var description: String { "\(keyPath): \(message)" }
 }
 
@@ -16,6 +22,10 @@ public struct ResolutionError: Error, CustomStringConvertible {
 public struct ResolvedScenario {
     public let scenario: Scenario
     public let target: Target
+    /// The target before `beta` (the family that `beta` continuation moves in).
+    public let baseTarget: Target
+    /// Sample counts per state of a `data` target (for pseudocount continuation).
+    public let counts: [Double]?
     public let model: any EnergyModel
     /// All model parameters at t = 0 (frozen ones keep these values).
     public let initialParameters: [Double]
@@ -26,7 +36,10 @@ public struct ResolvedScenario {
         self.scenario = scenario
         let n = scenario.spins
         try MemoryEstimate(spins: n, model: scenario.model, analyses: scenario.analyses).check()
-        target = try Self.target(scenario)
+        let (base, dataCounts) = try Self.target(scenario)
+        baseTarget = base
+        counts = dataCounts
+        target = try Self.wrap { try base.atInverseTemperature(scenario.target.beta) }
         model = try Self.model(scenario.model, spins: n)
         do {
             initialParameters = try Self.initialization(scenario.initialization).parameters(for: model)
@@ -72,7 +85,14 @@ public struct ResolvedScenario {
         return FixedPointProblem(flow: flowProblem) { seed in objective.freeParameters(try draw(seed)) }
     }
 
-    static func target(_ scenario: Scenario) throws -> Target {
+    static func wrap(_ body: () throws -> Target) throws -> Target {
+        do { return try body() } catch let error as TargetError {
+            throw ResolutionError(keyPath: "target", message: error.message)
+        }
+    }
+
+    /// The target before `beta`, and a data target's counts.
+    static func target(_ scenario: Scenario) throws -> (Target, [Double]?) {
         let n = scenario.spins
         let spec = scenario.target
         func masks(_ couplings: [CouplingSpecification]) -> [(mask: Int, value: Double)] {
@@ -100,8 +120,11 @@ public struct ResolvedScenario {
                                           message: "\(path) has \(data.spins) variables (after column selection) but spins is \(n)")
                 }
                 base = try Target.frequencies(spins: n, samples: data.states, pseudocount: pseudocount)
+                var counts = [Double](repeating: 0, count: 1 << n)
+                for x in data.states { counts[x] += 1 }
+                return (base, counts)
             }
-            return try base.atInverseTemperature(spec.beta)
+            return (base, nil)
         } catch let error as TargetError {
             throw ResolutionError(keyPath: "target", message: error.message)
         } catch let error as DataFileError {

@@ -2,6 +2,7 @@ import EBMAnalysis
 import EBMCore
 import EBMLinearAlgebra
 import EBMScenario
+import EBMSolvers
 import Foundation
 
 /// Options every run-like subcommand shares.
@@ -33,7 +34,7 @@ public struct RunReport {
 /// Runs a scenario's analyses and writes their files.
 public enum ScenarioRunner {
     /// Analyses this version runs; others are refused before any work.
-    public static let availableAnalyses: Set<String> = ["trajectory", "orders", "fixed_points", "basins", "portrait"]
+    public static let availableAnalyses: Set<String> = ["trajectory", "orders", "fixed_points", "continuation", "basins", "portrait"]
     /// Above this many spins `orders` skips the connected information: its
     /// Newton solves cost `O(P_k² 2^n)` per iteration and sample.
     public static let informationSpinLimit = 8
@@ -127,6 +128,11 @@ public enum ScenarioRunner {
             report.lines += FixedPointFiles.summaryLines(fixedPointReport)
         }
 
+        if let spec = scenario.analyses.continuation {
+            try runContinuation(spec, resolved: resolved, catalog: catalog, trajectoryEnd: trajectoryEnd, tolerances: tolerances,
+                                folder: folder, progress: progress, report: &report)
+        }
+
         if let spec = scenario.analyses.basins {
             let plane = try PlaneResolution.plane(spec.plane, keyPath: "analyses.basins.plane", resolved: resolved,
                                                   catalog: catalog, trajectoryEnd: trajectoryEnd)
@@ -214,6 +220,53 @@ public enum ScenarioRunner {
             progress.say("warning: the root-finding pass ended \(convergence.endpointDeviation) away from theta_inf")
         }
         return OrdersSummary(convergence, information: information)
+    }
+
+    /// The `continuation` analysis: branches of fixed points as a target
+    /// parameter moves, their special points, branch switching.
+    static func runContinuation(_ spec: ContinuationSpecification, resolved: ResolvedScenario, catalog: FixedPointCatalog,
+                                trajectoryEnd: () throws -> [Double], tolerances: ClassificationTolerances, folder: String,
+                                progress: Progress, report: inout RunReport) throws {
+        let name = resolved.scenario.name
+        let parameter: TargetFamily.Parameter
+        switch spec.parameter {
+        case .beta: parameter = .beta
+        case .mix: parameter = .mix
+        case .pseudocount: parameter = .pseudocount
+        case let .coupling(sites): parameter = .coupling(mask: Walsh.mask(of: sites))
+        }
+        let family: TargetFamily
+        do {
+            family = try TargetFamily(parameter: parameter, base: resolved.baseTarget, counts: resolved.counts)
+        } catch let error as TargetError {
+            throw ResolutionError(keyPath: "analyses.continuation.parameter", message: error.message)
+        }
+        let system = LearningContinuationSystem(family: family, objective: resolved.objective)
+        let objective = resolved.objective
+        let starts: [[Double]]
+        switch spec.start {
+        case .initialization: starts = [objective.freeParameters(resolved.initialParameters)]
+        case .end: starts = [try trajectoryEnd()]
+        case .catalog:
+            starts = catalog.points.filter { $0.kind != .asymptotic }.map { objective.freeParameters($0.parameters) }
+            if starts.isEmpty {
+                throw ResolutionError(keyPath: "analyses.continuation.start", message: "`catalog` starts from the fixed points found, but the catalog is empty; add a fixed_points analysis or use init/end")
+            }
+        }
+        let method = try PseudoArclength(step: try StepControl(initial: spec.step.initial, minimum: spec.step.minimum, maximum: spec.step.maximum),
+                                         maxPoints: spec.maxPoints)
+        progress.say("continuation: \(starts.count) start(s) in \(spec.parameter.name) from \(spec.from) to \(spec.to)")
+        let branches = try bifurcationDiagram(system: system, starts: starts, from: spec.from, to: spec.to, method: method,
+                                              tolerances: tolerances) { progress.say($0) }
+        try write(BifurcationFiles.branches(branches, model: resolved.model, parameter: spec.parameter.name, scenario: name),
+                  "bifurcation.dat", into: folder, report: &report)
+        try write(BifurcationFiles.specialPoints(branches, objective: objective, parameter: spec.parameter.name, scenario: name),
+                  "bifurcation_points.dat", into: folder, report: &report)
+        let specials = branches.flatMap { branch in branch.specialPoints.filter { $0.kind != .boundary }.map { (branch.id, $0) } }
+        report.lines.append("continuation in \(spec.parameter.name): \(branches.count) branches, \(branches.map(\.points.count).reduce(0, +)) points")
+        for (id, special) in specials {
+            report.lines.append("  branch \(id): \(BifurcationFiles.name(special.kind)) at \(spec.parameter.name) = " + String(format: "%.10g", special.parameter))
+        }
     }
 
     /// The sampling of the trajectory pass: the `trajectory` analysis's, or

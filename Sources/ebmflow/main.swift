@@ -10,7 +10,7 @@ struct EBMFlowCommand: ParsableCommand {
         commandName: "ebmflow",
         abstract: "Gradient-flow analysis of energy-based model learning over binary variables.",
         version: EBMFlowVersion.current,
-        subcommands: [Run.self, FixedPoints.self, Sweep.self, Validate.self, Info.self, Plot.self]
+        subcommands: [Run.self, FixedPoints.self, Continue.self, Sweep.self, Validate.self, Info.self, Plot.self]
     )
 }
 
@@ -71,6 +71,28 @@ struct FixedPoints: ParsableCommand {
         do {
             var loaded = try loadScenario(scenario)
             loaded.analyses = AnalysesSpecification(fixedPoints: loaded.analyses.fixedPoints ?? FixedPointsSpecification())
+            let report = try ScenarioRunner.run(loaded, options: flags.options)
+            print(report.lines.joined(separator: "\n"))
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct Continue: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run only a scenario's continuation analysis: branches of fixed points and the bifurcation diagram.")
+    @Argument(help: "Scenario YAML file with a `continuation` block.")
+    var scenario: String
+    @OptionGroup var flags: RunFlags
+
+    func run() throws {
+        do {
+            var loaded = try loadScenario(scenario)
+            guard let continuation = loaded.analyses.continuation else {
+                throw ResolutionError(keyPath: "analyses.continuation", message: "\(scenario) has no continuation block (parameter, from, to)")
+            }
+            loaded.analyses = AnalysesSpecification(continuation: continuation)
             let report = try ScenarioRunner.run(loaded, options: flags.options)
             print(report.lines.joined(separator: "\n"))
         } catch {
