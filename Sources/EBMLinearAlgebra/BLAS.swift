@@ -20,6 +20,18 @@ public enum BLAS {
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), beta, c, Int32(max(ldc, 1)))
     }
 
+    /// C = alpha * Aᵀ A + beta * C on the upper triangle of the `n × n` C,
+    /// A `k × n` (cblas_dsyrk, column-major, upper, transposed).
+    @inlinable
+    public static func syrkUpperTransposed(
+        n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        if n == 0 { return }
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(n), Int32(k), alpha, a, Int32(max(lda, 1)),
+                    beta, c, Int32(max(ldc, 1)))
+    }
+
     /// Returns op(A) * op(B).
     public static func multiply(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false) -> Matrix {
         let m = transposeA ? a.columns : a.rows
