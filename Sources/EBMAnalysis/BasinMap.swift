@@ -175,6 +175,9 @@ public func basinMap(objective: LearningObjective, method: GradientFlowMethod, p
                      tolerances: ClassificationTolerances, threads: Int, identity: AttractorIdentity = .parameters,
                      matchTolerance: Double = 1e-6, progress: ((Int, Int) -> Void)? = nil) throws -> BasinMap {
     precondition(threads >= 1)
+    // The workers are the parallelism: their all-states passes stay on their own thread.
+    var method = method
+    if threads > 1 { method.parallelism = .serial }
     var outcomes = [[BasinOutcome]](repeating: [], count: ys.count)
     let lock = NSLock()
     var nextRow = 0, doneRows = 0
