@@ -8,9 +8,12 @@ import EBMSolvers
 /// no allocation per call, and the all-states pass of a right-hand side is
 /// reused by the Jacobian, the J·v products and the preconditioner set up
 /// at the same θ (CVODE evaluates f at a point before linearising there).
-/// With a preconditioner (`usesPreconditioner`, models that know `diag ∇²L`
-/// cheaply: the generalised Ising models, where it is `1 - m_A²`), GMRES
-/// solves `(I - γJ) x = b` preconditioned by `I + γ diag ∇²L` (γ as CVODE passes it to each solve).
+/// With a preconditioner (`usesPreconditioner`: the generalised Ising
+/// models), GMRES solves `(I - γJ) x = b` left-preconditioned by
+/// `(I + γ ∇²L)⁻¹` itself for the full model (exact in two transforms, at
+/// the current iterate: GMRES then needs one iteration), or by
+/// `I + γ diag ∇²L` (`1 - m_A²`) for truncated ones; γ as CVODE passes it
+/// to each solve.
 public final class GradientFlowSystem: ODESystem {
     public let objective: LearningObjective
     public let workspace: ObjectiveWorkspace
@@ -20,15 +23,15 @@ public final class GradientFlowSystem: ODESystem {
     /// when the model does not know it.
     private var hessianDiagonal: [Double] = []
 
+    /// Whether `(I + γ ∇²L) z = r` is solved exactly (the full Ising model).
+    public let preconditionerIsExact: Bool
+
     public init(objective: LearningObjective, parallelism: Parallelism = .automatic, preconditioner: Bool = true) {
         self.objective = objective
         self.workspace = ObjectiveWorkspace(objective: objective, parallelism: parallelism)
-        self.usesPreconditioner = preconditioner && Self.modelHasCheapDiagonal(objective.model)
-    }
-
-    /// Whether the model's kernel knows `diag ∇²L` cheaply.
-    public static func modelHasCheapDiagonal(_ model: any EnergyModel) -> Bool {
-        model is GeneralisedIsingModel
+        let ising = objective.model as? GeneralisedIsingModel
+        self.usesPreconditioner = preconditioner && ising != nil
+        self.preconditionerIsExact = usesPreconditioner && ising.map { $0.order == $0.spins } == true
     }
 
     public var dimension: Int { objective.dimension }
@@ -68,6 +71,7 @@ public final class GradientFlowSystem: ODESystem {
 
     public func preparePreconditioner(time: Double, state: UnsafeBufferPointer<Double>,
                                       rightHandSide: UnsafeBufferPointer<Double>, gamma: Double) throws {
+        if preconditionerIsExact { return }
         workspace.ensureEvaluated(at: state)
         if hessianDiagonal.count != dimension { hessianDiagonal = [Double](repeating: 0, count: dimension) }
         let known = hessianDiagonal.withUnsafeMutableBufferPointer { workspace.hessianDiagonal(into: $0) }
@@ -78,6 +82,14 @@ public final class GradientFlowSystem: ODESystem {
                                     rightHandSide: UnsafeBufferPointer<Double>,
                                     residual: UnsafeBufferPointer<Double>,
                                     solution: UnsafeMutableBufferPointer<Double>, gamma: Double) throws {
+        if preconditionerIsExact {
+            workspace.ensureEvaluated(at: state)
+            if workspace.solveShiftedHessian(shift: gamma, right: residual, into: solution) { return }
+        }
+        if hessianDiagonal.count != dimension {
+            for j in 0..<dimension { solution[j] = residual[j] }
+            return
+        }
         for j in 0..<dimension { solution[j] = residual[j] / (1 + gamma * hessianDiagonal[j]) }
     }
 }

@@ -42,6 +42,12 @@ public protocol EnergyKernel: AnyObject {
     /// so), for a Jacobi preconditioner; false when it does not.
     func hessianDiagonal(probabilities: UnsafeBufferPointer<Double>, residual: UnsafeBufferPointer<Double>,
                          into out: UnsafeMutableBufferPointer<Double>) -> Bool
+
+    /// Solves `(I + γ ∇²L) z = r` exactly when the model can do it cheaply
+    /// (the full Ising model: two transforms); false when it cannot.
+    func solveShiftedHessian(shift gamma: Double, probabilities: UnsafeBufferPointer<Double>,
+                             residual: UnsafeBufferPointer<Double>, right: UnsafeBufferPointer<Double>,
+                             into out: UnsafeMutableBufferPointer<Double>) -> Bool
 }
 
 extension EnergyKernel {
@@ -60,6 +66,12 @@ extension EnergyKernel {
 
     public func hessianDiagonal(probabilities: UnsafeBufferPointer<Double>, residual: UnsafeBufferPointer<Double>,
                                 into out: UnsafeMutableBufferPointer<Double>) -> Bool {
+        false
+    }
+
+    public func solveShiftedHessian(shift gamma: Double, probabilities: UnsafeBufferPointer<Double>,
+                                    residual: UnsafeBufferPointer<Double>, right: UnsafeBufferPointer<Double>,
+                                    into out: UnsafeMutableBufferPointer<Double>) -> Bool {
         false
     }
 }

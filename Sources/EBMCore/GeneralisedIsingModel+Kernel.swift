@@ -33,6 +33,15 @@ struct Chunking {
 /// `u = -H v̂`: two transforms. The dense Hessian and its diagonal come
 /// from the moments `m = H p`: `∇²L_{AB} = m_{A⊕B} - m_A m_B` (the Fisher
 /// information of the effective model; no curvature term, E is linear in θ).
+///
+/// For the full model (`k = n`) the Newton systems of the flow are solved
+/// exactly in two transforms: with `K` the `2^n × 2^n` Walsh matrix
+/// (`K² = N I`, `N = 2^n`), `∇²L = K C K` restricted to `A ≠ ∅`, where
+/// `C = diag(p) - p pᵀ` is the covariance in the state basis (its rows sum
+/// to 0, so row and column `∅` vanish). Hence
+/// `(I + γ K C K)⁻¹ = K (I + γN C)⁻¹ K / N`, and `I + γN C` is a diagonal
+/// `d_x = 1 + γN p_x` minus a rank-one term (Sherman–Morrison):
+/// `u_x = (g_x + γN p_x S₁/S₀) / d_x`, `S₁ = Σ p g / d`, `S₀ = Σ p / d`.
 final class GeneralisedIsingKernel: EnergyKernel {
     let interactions: [Int]
     let stateCount: Int
@@ -55,8 +64,8 @@ final class GeneralisedIsingKernel: EnergyKernel {
         isFull = parameterCount == stateCount - 1
         scratch = .allocate(capacity: stateCount)
         scratch.initialize(repeating: 0, count: stateCount)
-        partials = .allocate(capacity: states.chunks)
-        partials.initialize(repeating: 0, count: states.chunks)
+        partials = .allocate(capacity: 2 * states.chunks)
+        partials.initialize(repeating: 0, count: 2 * states.chunks)
     }
 
     deinit {
@@ -134,6 +143,40 @@ final class GeneralisedIsingKernel: EnergyKernel {
         for (k, b) in interactions.enumerated() {
             for (j, a) in interactions.enumerated() { out[j + k * count] = m[a ^ b] - m[a] * m[b] }
         }
+    }
+
+    func solveShiftedHessian(shift gamma: Double, probabilities: UnsafeBufferPointer<Double>,
+                             residual: UnsafeBufferPointer<Double>, right: UnsafeBufferPointer<Double>,
+                             into out: UnsafeMutableBufferPointer<Double>) -> Bool {
+        guard isFull else { return false }
+        let g = scratch, p = probabilities.baseAddress!, count = Double(stateCount)
+        let scale = gamma * count
+        // g = K r̂ / N (r̂: r at the interactions, 0 at ∅); the sign of embedNegated cancels below.
+        embedNegated(right.baseAddress!, into: g)
+        Walsh.transform(UnsafeMutableBufferPointer(start: g, count: stateCount), parallelism: parallelism)
+        let size = states.size
+        states.forEach { range in
+            var s0 = 0.0, s1 = 0.0
+            for x in range {
+                let d = 1 + scale * p[x]
+                s0 += p[x] / d
+                s1 += p[x] * g[x] / d
+            }
+            partials[range.lowerBound / size] = s0
+            partials[states.chunks + range.lowerBound / size] = s1
+        }
+        var s0 = 0.0, s1 = 0.0
+        for c in 0..<states.chunks {
+            s0 += partials[c]
+            s1 += partials[states.chunks + c]
+        }
+        let shift = scale * s1 / s0, inverse = 1 / count
+        states.forEach { range in
+            for x in range { g[x] = inverse * (g[x] + shift * p[x]) / (1 + scale * p[x]) }
+        }
+        Walsh.transform(UnsafeMutableBufferPointer(start: g, count: stateCount), parallelism: parallelism)
+        gatherNegated(g, into: out.baseAddress!)
+        return true
     }
 
     func hessianDiagonal(probabilities: UnsafeBufferPointer<Double>, residual: UnsafeBufferPointer<Double>,

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import EBMLinearAlgebra
 
 /// The objective's loss and derivatives at one point at a time, into
 /// buffers allocated once: what an integrator calls thousands of times.
@@ -42,6 +43,7 @@ public final class ObjectiveWorkspace {
     public private(set) var evaluations = 0
 
     public init(objective: LearningObjective, parallelism: Parallelism = .automatic) {
+        BLAS.singleThreaded
         self.objective = objective
         self.parallelism = parallelism
         kernel = objective.model.makeKernel(parallelism: parallelism)
@@ -191,6 +193,24 @@ public final class ObjectiveWorkspace {
         return true
     }
 
+    /// Solves `(I + γ ∇²L) z = r` over the free parameters at the last point
+    /// when the model can do it exactly and cheaply (the full Ising model;
+    /// with frozen parameters, the free block of the full solve: then only
+    /// an approximation). False when it cannot.
+    public func solveShiftedHessian(shift gamma: Double, right r: UnsafeBufferPointer<Double>,
+                                    into out: UnsafeMutableBufferPointer<Double>) -> Bool {
+        let p = UnsafeBufferPointer(probabilities), w = UnsafeBufferPointer(residual)
+        if !objective.hasFrozenParameters {
+            return kernel.solveShiftedHessian(shift: gamma, probabilities: p, residual: w, right: r, into: out)
+        }
+        for j in 0..<parameterCount { fullIn[j] = 0 }
+        for (k, j) in objective.freeIndices.enumerated() { fullIn[j] = r[k] }
+        guard kernel.solveShiftedHessian(shift: gamma, probabilities: p, residual: w, right: UnsafeBufferPointer(fullIn),
+                                         into: fullOut) else { return false }
+        for (k, j) in objective.freeIndices.enumerated() { out[k] = fullOut[j] }
+        return true
+    }
+
     // MARK: Array conveniences (tests, one-off calls)
 
     public func evaluate(_ free: [Double]) {
@@ -213,6 +233,14 @@ public final class ObjectiveWorkspace {
         var h = [Double](repeating: 0, count: dimension * dimension)
         h.withUnsafeMutableBufferPointer { hessian(into: $0) }
         return h
+    }
+
+    public func solveShiftedHessian(shift gamma: Double, right r: [Double]) -> [Double]? {
+        var out = [Double](repeating: 0, count: dimension)
+        let solved = r.withUnsafeBufferPointer { pr in
+            out.withUnsafeMutableBufferPointer { solveShiftedHessian(shift: gamma, right: pr, into: $0) }
+        }
+        return solved ? out : nil
     }
 
     public var energyValues: [Double] { Array(energies) }

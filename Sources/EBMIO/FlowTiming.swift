@@ -23,8 +23,9 @@ public struct FlowTiming: Codable {
     public var tEnd: Double
     /// Seconds of each repeat (construction and integration).
     public var wallSeconds: [Double]
-    public var bestSeconds: Double
-    public var medianSeconds: Double
+    /// Best and median of `wallSeconds` (nil when nothing was integrated).
+    public var bestSeconds: Double?
+    public var medianSeconds: Double?
     /// Seconds per right-hand side at θ(0) (best of `rhsCalls` calls), when asked.
     public var rhsSeconds: Double?
     /// Seconds per Jacobian-vector product at θ(0), when asked.
@@ -112,8 +113,8 @@ public struct FlowTiming: Codable {
             linearSolver: method.linearSolver.resolved(dimension: problem.objective.dimension).name,
             preconditioner: final?.flow.system.usesPreconditioner ?? false, threads: method.parallelism.threads,
             rtol: method.relativeTolerance, atol: method.absoluteTolerance, tEnd: problem.endTime,
-            wallSeconds: seconds, bestSeconds: sorted.first ?? .nan,
-            medianSeconds: sorted.isEmpty ? .nan : sorted[sorted.count / 2],
+            wallSeconds: seconds, bestSeconds: sorted.first,
+            medianSeconds: sorted.isEmpty ? nil : sorted[sorted.count / 2],
             rhsSeconds: rhsSeconds, jacobianVectorSeconds: jvSeconds,
             stopTime: final?.flow.time ?? 0, stopReason: final?.reason.rawValue ?? "none",
             finalKL: problem.objective.evaluate(state).loss,

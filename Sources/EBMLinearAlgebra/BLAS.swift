@@ -3,6 +3,14 @@ import CLapack
 /// Thin Swift entry points to the BLAS routines the project uses. All
 /// matrices are column-major.
 public enum BLAS {
+    /// Switches OpenBLAS's own threads off (once per process). The all-states
+    /// kernels split their work into fixed chunks on their own threads; nested
+    /// OpenBLAS threads would only spin against them, and their partition of
+    /// a product depends on OPENBLAS_NUM_THREADS, which must not change bits.
+    public static let singleThreaded: Void = {
+        openblas_set_num_threads(1)
+    }()
+
     /// C = alpha * op(A) * op(B) + beta * C   (cblas_dgemm)
     ///
     /// Raw-pointer form for hot loops: `a` is `m x k` after `op`, `b` is

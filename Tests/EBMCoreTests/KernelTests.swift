@@ -97,6 +97,31 @@ import EBMLinearAlgebra
         #expect(relativeError(diagonal, m.map { 1 - $0 * $0 }) < 1e-12)
     }
 
+    /// The full model's Newton systems `(I + γ∇²L) z = r`, solved in two
+    /// transforms, against a dense LU solve; truncated models decline.
+    @Test(arguments: [0.01, 1.0, 300.0])
+    func fullModelSolvesItsShiftedHessianExactly(_ gamma: Double) throws {
+        let n = 7
+        let objective = LearningObjective(model: GeneralisedIsingModel(spins: n, order: n), target: try randomTarget(spins: n))
+        let theta = randomVector(objective.dimension, scale: 0.5, seed: 12)
+        let r = randomVector(objective.dimension, scale: 1, seed: 13)
+        for threads in [1, 2] {
+            let workspace = ObjectiveWorkspace(objective: objective, parallelism: Parallelism(threads: threads))
+            workspace.evaluate(theta)
+            let z = try #require(workspace.solveShiftedHessian(shift: gamma, right: r))
+            var shifted = objective.evaluate(theta).hessian()
+            for j in 0..<objective.dimension {
+                for k in 0..<objective.dimension { shifted[j, k] *= gamma }
+                shifted[j, j] += 1
+            }
+            #expect(relativeError(z, try LAPACK.solve(shifted, r)) < 1e-11)
+        }
+        let truncated = LearningObjective(model: GeneralisedIsingModel(spins: n, order: 3), target: try randomTarget(spins: n))
+        let workspace = ObjectiveWorkspace(objective: truncated)
+        workspace.evaluate(randomVector(truncated.dimension, scale: 0.5, seed: 1))
+        #expect(workspace.solveShiftedHessian(shift: gamma, right: randomVector(truncated.dimension, scale: 1, seed: 2)) == nil)
+    }
+
     /// A model without a fast kernel goes through its `EnergyEvaluation`.
     @Test func fallbackKernelMatches() throws {
         let model = RestrictedBoltzmannMachine(spins: 5, hidden: 2)
