@@ -28,8 +28,8 @@ extension RestrictedBoltzmannMachine {
 ///
 /// States are processed in chunks of a size fixed by `(n, h)`; chunks run
 /// on up to `parallelism.threads` threads and partial sums are added in
-/// chunk order, so results do not depend on the thread count. Each chunk's
-/// products are small enough that OpenBLAS runs them on the calling thread.
+/// chunk order, so results do not depend on the thread count. Products
+/// of tiny models (under 2^13 multiply-adds a chunk) are plain loops.
 final class RestrictedBoltzmannMachineKernel: EnergyKernel {
     let model: RestrictedBoltzmannMachine
     let spins: Int, hidden: Int, stateCount: Int, parameterCount: Int
@@ -56,6 +56,11 @@ final class RestrictedBoltzmannMachineKernel: EnergyKernel {
 
     /// Work (multiply-adds of one product) above which chunks run in parallel.
     static let parallelWork = 1 << 19
+    /// Below this many multiply-adds per chunk product, plain loops beat a
+    /// BLAS call (whose set-up and allocator lock dominate tiny products,
+    /// and which basin-map workers would contend on).
+    static let blasWork = 1 << 13
+    let usesBLAS: Bool
 
     init(model: RestrictedBoltzmannMachine, parallelism: Parallelism) {
         self.model = model
@@ -70,6 +75,7 @@ final class RestrictedBoltzmannMachineKernel: EnergyKernel {
         chunk = max(min(64, states), c)
         chunks = states / chunk
         self.parallelism = states * (n + 1) * (h + 1) >= Self.parallelWork ? parallelism : .serial
+        usesBLAS = chunk * (n + 1) * (h + 1) >= Self.blasWork
         func zeroed(_ count: Int) -> UnsafeMutablePointer<Double> {
             let p = UnsafeMutablePointer<Double>.allocate(capacity: max(count, 1))
             p.initialize(repeating: 0, count: max(count, 1))
@@ -110,18 +116,43 @@ final class RestrictedBoltzmannMachineKernel: EnergyKernel {
     /// `out[x0..<x0+chunk, 0...h] = F̂ M` for the chunk starting at `x0`.
     @inline(__always)
     private func forward(_ x0: Int, into out: UnsafeMutablePointer<Double>) {
-        BLAS.gemm(transposeA: false, transposeB: false, m: chunk, n: hidden + 1, k: spins + 1, alpha: 1,
-                  a: features + x0, lda: stateCount, b: weights, ldb: spins + 1,
-                  beta: 0, c: out + x0, ldc: stateCount)
+        let k = spins + 1, states = stateCount
+        if usesBLAS {
+            BLAS.gemm(transposeA: false, transposeB: false, m: chunk, n: hidden + 1, k: k, alpha: 1,
+                      a: features + x0, lda: states, b: weights, ldb: k,
+                      beta: 0, c: out + x0, ldc: states)
+            return
+        }
+        for column in 0...hidden {
+            let o = out + x0 + column * states, w = weights + column * k
+            for x in 0..<chunk { o[x] = 0 }
+            for r in 0..<k {
+                let f = features + x0 + r * states, weight = w[r]
+                for x in 0..<chunk { o[x] += weight * f[x] }
+            }
+        }
     }
 
     /// `partials[c] = F̂ᵀ N` over the chunk `c`.
     @inline(__always)
     private func backward(_ c: Int) {
-        let x0 = c * chunk
-        BLAS.gemm(transposeA: true, transposeB: false, m: spins + 1, n: hidden + 1, k: chunk, alpha: 1,
-                  a: features + x0, lda: stateCount, b: scratch + x0, ldb: stateCount,
-                  beta: 0, c: partials + c * partialStride, ldc: spins + 1)
+        let x0 = c * chunk, k = spins + 1, states = stateCount
+        if usesBLAS {
+            BLAS.gemm(transposeA: true, transposeB: false, m: k, n: hidden + 1, k: chunk, alpha: 1,
+                      a: features + x0, lda: states, b: scratch + x0, ldb: states,
+                      beta: 0, c: partials + c * partialStride, ldc: k)
+            return
+        }
+        let out = partials + c * partialStride
+        for column in 0...hidden {
+            let nc = scratch + x0 + column * states
+            for r in 0..<k {
+                let f = features + x0 + r * states
+                var sum = 0.0
+                for x in 0..<chunk { sum += f[x] * nc[x] }
+                out[r + column * k] = sum
+            }
+        }
     }
 
     /// `out = -Σ_chunks F̂ᵀ N` in parameter order: a from column 0, `W_μ·`

@@ -20,10 +20,10 @@ import EBMLinearAlgebra
     }
 
     static let cases: [Case] = [
-        Case(name: "rbm spin n=4 h=3 (one chunk)", model: { RestrictedBoltzmannMachine(spins: 4, hidden: 3) }),
+        Case(name: "rbm spin n=4 h=3 (one chunk, loops)", model: { RestrictedBoltzmannMachine(spins: 4, hidden: 3) }),
         Case(name: "rbm binary n=4 h=3", model: { RestrictedBoltzmannMachine(spins: 4, hidden: 3, units: .binary) }),
         Case(name: "rbm spin n=2 h=2 (fewer states than a vector)", model: { RestrictedBoltzmannMachine(spins: 2, hidden: 2) }),
-        Case(name: "rbm spin n=10 h=9 (chunks, one thread)", model: { RestrictedBoltzmannMachine(spins: 10, hidden: 9) }),
+        Case(name: "rbm spin n=10 h=9 (chunks, BLAS, one thread)", model: { RestrictedBoltzmannMachine(spins: 10, hidden: 9) }),
         Case(name: "rbm binary n=10 h=9 large weights", model: { RestrictedBoltzmannMachine(spins: 10, hidden: 9, units: .binary) },
              scale: 4),
         Case(name: "rbm spin n=13 h=7 (parallel chunks)", model: { RestrictedBoltzmannMachine(spins: 13, hidden: 7) }, dense: false),
