@@ -156,7 +156,7 @@ public final class GradientFlow {
         let end = endTime ?? problem.endTime
         try integrator.setStopTime(end)
         let tolerance = problem.gradientTolerance
-        if tolerance > 0 && Vector.norm(problem.objective.evaluate(state).gradient) < tolerance {
+        if tolerance > 0 && system.gradientNorm(at: state) < tolerance {
             return .gradientTolerance
         }
         while integrator.time < end {
@@ -171,7 +171,7 @@ public final class GradientFlow {
                 // error: only near the threshold is the exact norm worth a pass.
                 let approximate = Vector.norm(try velocity(at: t))
                 if approximate < 10 * tolerance,
-                   Vector.norm(problem.objective.evaluate(state).gradient) < tolerance {
+                   system.gradientNorm(at: state) < tolerance {
                     return .gradientTolerance
                 }
             }

@@ -1,4 +1,5 @@
 import EBMCore
+import EBMLinearAlgebra
 import EBMSolvers
 
 /// `dθ/dt = -∇L(θ)` as an ODE system for CVODE, with Jacobian `-∇²L(θ)`
@@ -32,6 +33,12 @@ public final class GradientFlowSystem: ODESystem {
         let ising = objective.model as? GeneralisedIsingModel
         self.usesPreconditioner = preconditioner && ising != nil
         self.preconditionerIsExact = usesPreconditioner && ising.map { $0.order == $0.spins } == true
+    }
+
+    /// `|∇L(θ)|` through the workspace (no all-states arrays allocated).
+    public func gradientNorm(at free: [Double]) -> Double {
+        free.withUnsafeBufferPointer { workspace.ensureEvaluated(at: $0) }
+        return Vector.norm(workspace.gradient)
     }
 
     public var dimension: Int { objective.dimension }
