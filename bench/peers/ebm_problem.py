@@ -128,7 +128,11 @@ class Problem:
         else:
             m = fwht(p)
             A = self.interactions
-            H = m[np.bitwise_xor.outer(A, A)] - np.outer(m[A], m[A])
+            mA = m[A]
+            H = np.empty((A.size, A.size))
+            for start in range(0, A.size, 1024):  # row blocks: no P x P index temporaries
+                rows = slice(start, start + 1024)
+                H[rows] = m[np.bitwise_xor.outer(A[rows], A)] - np.outer(mA[rows], mA)
         if self.dimension != self.P:
             H = H[np.ix_(self.free, self.free)]
         return H
