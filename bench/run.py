@@ -270,7 +270,7 @@ def table(rows):
         dimension = base["dimension"] if base else ""
         solver = r["solver"]
         if solver == "ebmflow" and r.get("linear_solver"):
-            solver += f" ({r['linear_solver']}{', diag. precond.' if r.get('preconditioner') else ''})"
+            solver += f" ({r['linear_solver']}{', preconditioned' if r.get('preconditioner') else ''})"
         lines.append(f"| {r['case']} | {dimension} | {solver} | {fmt_seconds(r.get('seconds'))} | {ratio} | "
                      f"{r.get('rhs', '—') if r.get('rhs') is not None else '—'} | {r.get('jac') if r.get('jac') is not None else '—'} | "
                      f"{r.get('jv') if r.get('jv') is not None else '—'} | {r.get('steps') if r.get('steps') is not None else '—'} | "
@@ -301,14 +301,13 @@ def main():
             continue
         n = int(name.split("-n")[1])
         peers = [] if args.no_peers else list(KRYLOV_PEERS)
-        if not args.no_peers:
-            if n >= 20:
-                for peer in DENSE_PEERS:
-                    gib = (2**n - 1) ** 2 * 8 / 2**30
-                    bench.cannot(name, peer, f"a dense Jacobian of {2**n - 1} ODEs is {gib:,.0f} GiB")
-            else:
-                peers = DENSE_PEERS + peers
+        if not args.no_peers and n < 20:
+            peers = DENSE_PEERS + peers
         bench.case(name, peers)
+        if not args.no_peers and n >= 20:
+            for peer in DENSE_PEERS:
+                gib = (2**n - 1) ** 2 * 8 / 2**30
+                bench.cannot(name, peer, f"a dense Jacobian of {2**n - 1} ODEs is {gib:,.0f} GiB")
     speedup = bench.basins() if selected("basins") else None
     load_after = load_average()
     finished = datetime.datetime.now()
@@ -357,7 +356,7 @@ def main():
             "each peer ran in its own process (twice when under 20 s, best kept), numpy's OpenBLAS "
             "without OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE overrides.",
             f"Error: max_j |θ_j(t_end) - θ_ref,j| against ebmflow at rtol {REFERENCE['rtol']:g}, atol {REFERENCE['atol']:g} "
-            + "".join(f"({case}: rtol {t['rtol']:g}, atol {t['atol']:g}) " for case, t in REFERENCE_OVERRIDES.items()) + ". "
+            + "".join(f"({case}: rtol {t['rtol']:g}, atol {t['atol']:g})" for case, t in REFERENCE_OVERRIDES.items()) + ". "
             f"Peers stop after {args.peer_timeout:.0f} s.", "",
             table(rows), ""]
     if r16 and r16.get("blas"):
