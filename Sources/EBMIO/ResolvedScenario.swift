@@ -138,8 +138,8 @@ public struct ResolvedScenario {
             return GeneralisedIsingModel(spins: n, order: order)
         case let .rbm(hidden, units):
             return RestrictedBoltzmannMachine(spins: n, hidden: hidden, units: units == .binary ? .binary : .spin)
-        case .mlp:
-            throw ResolutionError(keyPath: "model.kind", message: "mlp energies are not available in ebmflow \(EBMFlowVersion.current) yet; use ising or rbm")
+        case let .mlp(layers, activation):
+            return MultilayerPerceptron(spins: n, widths: layers, activation: MultilayerPerceptron.Activation(rawValue: activation.rawValue) ?? .tanh)
         }
     }
 
