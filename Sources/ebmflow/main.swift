@@ -168,6 +168,9 @@ struct Info: ParsableCommand {
             } else {
                 print("expressivity: not computed (G too large)")
             }
+            if let search = ExpressivitySearch.smallestFullyExpressive(like: model) {
+                print("smallest fully expressive: \(search.summary)")
+            }
             print("memory estimate: \(MemoryEstimate.formatted(memory.bytes))"
                 + (MemoryEstimate.availableBytes.map { " (available: \(MemoryEstimate.formatted($0)))" } ?? ""))
             let solver = resolved.method.linearSolver.resolved(dimension: resolved.objective.dimension)
