@@ -24,8 +24,11 @@ public struct ResolvedScenario {
     public let target: Target
     /// The target before `beta` (the family that `beta` continuation moves in).
     public let baseTarget: Target
-    /// Sample counts per state of a `data` target (for pseudocount continuation).
+    /// Sample counts per state of a `data` target (for pseudocount continuation);
+    /// with a held-out split, of the training samples only.
     public let counts: [Double]?
+    /// A `data` target's held-out split (`target.holdout`), if any.
+    public let split: DataSplit?
     public let model: any EnergyModel
     /// All model parameters at t = 0 (frozen ones keep these values).
     public let initialParameters: [Double]
@@ -36,9 +39,10 @@ public struct ResolvedScenario {
         self.scenario = scenario
         let n = scenario.spins
         try MemoryEstimate(spins: n, model: scenario.model, analyses: scenario.analyses).check()
-        let (base, dataCounts) = try Self.target(scenario)
+        let (base, dataCounts, dataSplit) = try Self.target(scenario)
         baseTarget = base
         counts = dataCounts
+        split = dataSplit
         target = try Self.wrap { try base.atInverseTemperature(scenario.target.beta) }
         model = try Self.model(scenario.model, spins: n)
         do {
@@ -91,8 +95,8 @@ public struct ResolvedScenario {
         }
     }
 
-    /// The target before `beta`, and a data target's counts.
-    static func target(_ scenario: Scenario) throws -> (Target, [Double]?) {
+    /// The target before `beta`, and a data target's counts and split.
+    static func target(_ scenario: Scenario) throws -> (Target, [Double]?, DataSplit?) {
         let n = scenario.spins
         let spec = scenario.target
         func masks(_ couplings: [CouplingSpecification]) -> [(mask: Int, value: Double)] {
@@ -119,12 +123,21 @@ public struct ResolvedScenario {
                     throw ResolutionError(keyPath: "target.file",
                                           message: "\(path) has \(data.spins) variables (after column selection) but spins is \(n)")
                 }
-                base = try Target.frequencies(spins: n, samples: data.states, pseudocount: pseudocount)
+                var split: DataSplit?
+                if let spec = scenario.target.split {
+                    do {
+                        split = try DataSplit(samples: data.states, holdout: spec.holdout, seed: spec.seed)
+                    } catch let error as TargetError {
+                        throw ResolutionError(keyPath: "target.holdout", message: error.message)
+                    }
+                }
+                let learned = split?.training ?? data.states
+                base = try Target.frequencies(spins: n, samples: learned, pseudocount: pseudocount)
                 var counts = [Double](repeating: 0, count: 1 << n)
-                for x in data.states { counts[x] += 1 }
-                return (base, counts)
+                for x in learned { counts[x] += 1 }
+                return (base, counts, split)
             }
-            return (base, nil)
+            return (base, nil, nil)
         } catch let error as TargetError {
             throw ResolutionError(keyPath: "target", message: error.message)
         } catch let error as DataFileError {

@@ -95,12 +95,22 @@ public enum ScenarioRunner {
         if scenario.analyses.trajectory != nil {
             let result = try sampledTrajectory()
             summary.record(result, model: model)
-            try write(TrajectoryFiles.trajectory(result, model: model, scenario: name), "trajectory.dat", into: folder, report: &report)
+            try write(TrajectoryFiles.trajectory(result, model: model, scenario: name, split: resolved.split), "trajectory.dat",
+                      into: folder, report: &report)
             try write(TrajectoryFiles.couplings(result, target: resolved.target, scenario: name), "couplings.dat", into: folder, report: &report)
             let stats = result.statistics
             report.lines.append(String(format: "trajectory: stopped at t = %.6g (%@), KL = %.6e, |grad L| = %.3e",
                                        result.stopTime, result.stopReason.rawValue, result.final.loss, result.final.gradientNorm))
             report.lines.append("solver: \(stats.steps) steps, \(stats.rhsEvaluations) right-hand sides, \(stats.jacobianEvaluations) Jacobians, \(flow.linearSolverName) linear solver")
+            if let split = resolved.split {
+                summary.record(TrajectoryFiles.heldOutLikelihoods(result, model: model, split: split), along: result)
+                if let h = summary.heldOut, let first = h.initialTestLogLikelihood, let last = h.finalTestLogLikelihood,
+                   let best = h.bestTestLogLikelihood, let bestTime = h.bestTime {
+                    report.lines.append(String(format: "held out: %d of %d samples; test log-likelihood %.6f at t = 0, %.6f at the end, best %.6f at t = %.6g (exact fit: %.6f)",
+                                               h.testSamples, h.testSamples + h.trainingSamples, first, last, best, bestTime,
+                                               h.targetTestLogLikelihood))
+                }
+            }
         }
 
         if let spec = scenario.analyses.orders {
