@@ -237,13 +237,19 @@ public struct MultilayerPerceptron: EnergyModel {
                 var g = delta
                 let slope = slopes[l]
                 for k in g.indices { g[k] *= slope[k] }
-                let fanIn = model.fanIn(l), input = activations[l]
-                for j in 0..<model.widths[l] {
-                    let bias = model.biasOffsets[l] + j, row = model.weightOffsets[l] + j * fanIn
-                    for x in 0..<states {
-                        let gj = g[x + j * states]
-                        d[bias, x] = gj
-                        for i in 0..<fanIn { d[row + i, x] = gj * input[x + i * states] }
+                let fanIn = model.fanIn(l), p = model.parameterCount
+                activations[l].withUnsafeBufferPointer { input in
+                    g.withUnsafeBufferPointer { pg in
+                        d.elements.withUnsafeMutableBufferPointer { pd in
+                            for j in 0..<model.widths[l] {
+                                let bias = model.biasOffsets[l] + j, row = model.weightOffsets[l] + j * fanIn
+                                for x in 0..<states {
+                                    let gj = pg[x + j * states]
+                                    pd[bias + p * x] = gj
+                                    for i in 0..<fanIn { pd[row + i + p * x] = gj * input[x + i * states] }
+                                }
+                            }
+                        }
                     }
                 }
                 if l > 0 { delta = model.backpropagate(l, g, through: theta) }
@@ -269,9 +275,10 @@ extension MultilayerPerceptron {
         return z
     }
 
-    /// `Z += A Wℓᵀ` (`A` is `2^n × h_{ℓ-1}`).
-    func accumulateAffine(_ l: Int, input: [Double], weights: [Double], into z: inout [Double]) {
-        let states = stateCount, h = widths[l], fanIn = fanIn(l)
+    /// `Z += A Wℓᵀ` (`A` is `rows × h_{ℓ-1}`; `rows` = 2^n, or more for
+    /// direction-stacked tangents).
+    func accumulateAffine(_ l: Int, input: [Double], weights: [Double], into z: inout [Double], rows: Int? = nil) {
+        let states = rows ?? stateCount, h = widths[l], fanIn = fanIn(l)
         input.withUnsafeBufferPointer { a in
             weights.withUnsafeBufferPointer { t in
                 z.withUnsafeMutableBufferPointer { pz in
@@ -326,9 +333,9 @@ extension MultilayerPerceptron {
         return delta
     }
 
-    /// `δ += g Wℓ`.
-    func accumulateBackpropagation(_ l: Int, _ g: [Double], through weights: [Double], into delta: inout [Double]) {
-        let states = stateCount, h = widths[l], fanIn = fanIn(l)
+    /// `δ += g Wℓ` (`g` is `rows × h_ℓ`).
+    func accumulateBackpropagation(_ l: Int, _ g: [Double], through weights: [Double], into delta: inout [Double], rows: Int? = nil) {
+        let states = rows ?? stateCount, h = widths[l], fanIn = fanIn(l)
         g.withUnsafeBufferPointer { pg in
             weights.withUnsafeBufferPointer { t in
                 delta.withUnsafeMutableBufferPointer { d in
