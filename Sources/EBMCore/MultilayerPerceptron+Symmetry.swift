@@ -122,9 +122,9 @@ extension MultilayerPerceptron {
         return size
     }
 
-    /// Images under the group, θ first, at most `limit`: layers from the last
-    /// (varying fastest) to the first, each over its permutations in
-    /// lexicographic order and, for tanh, all flip masks.
+    /// Images under the group, θ first, at most `limit`: every layer over its
+    /// permutations in lexicographic order and, for tanh, all flip masks, the
+    /// first layer varying fastest.
     public func symmetryImages(_ theta: [Double], limit: Int) -> [[Double]] {
         var images: [[Double]] = []
         func visit(_ l: Int, _ current: [Double]) {
