@@ -14,12 +14,18 @@ public struct RunOptions {
     public var quick = false
     /// Worker threads for parallel analyses (basin maps); results do not depend on it.
     public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Continue an interrupted run from its checkpoint in the output folder.
+    public var resume = false
+    /// Seconds between checkpoints of long analyses.
+    public var checkpointInterval = 1.0
 
-    public init(output: String? = nil, quiet: Bool = false, force: Bool = false, quick: Bool = false, threads: Int? = nil) {
+    public init(output: String? = nil, quiet: Bool = false, force: Bool = false, quick: Bool = false, threads: Int? = nil,
+                resume: Bool = false) {
         self.output = output
         self.quiet = quiet
         self.force = force
         self.quick = quick
+        self.resume = resume
         if let threads { self.threads = max(1, threads) }
     }
 }
@@ -65,7 +71,7 @@ public enum ScenarioRunner {
         let resolved = try check(scenario)
         // `output:` is relative to the working directory, like --output.
         let folder = options.output ?? scenario.output ?? "out/\(scenario.name)"
-        try prepare(folder: folder, force: options.force)
+        try prepare(folder: folder, force: options.force, resume: options.resume)
 
         let progress = Progress(quiet: options.quiet)
         var report = RunReport(folder: folder)
@@ -137,13 +143,39 @@ public enum ScenarioRunner {
             let plane = try PlaneResolution.plane(spec.plane, keyPath: "analyses.basins.plane", resolved: resolved,
                                                   catalog: catalog, trajectoryEnd: trajectoryEnd)
             let xs = gridValues(spec.range.x, count: spec.resolution.x), ys = gridValues(spec.range.y, count: spec.resolution.y)
+            var checkpoint = BasinCheckpoint(version: EBMFlowVersion.current, scenarioHash: ScenarioHash.of(scenario.sourceText),
+                                             grid: [xs.count, ys.count], rows: [:])
+            if options.resume, let saved = try BasinCheckpoint.load(from: folder) {
+                guard saved.scenarioHash == checkpoint.scenarioHash, saved.grid == checkpoint.grid else {
+                    throw RunInterrupted(message: "the checkpoint in \(folder) belongs to another scenario or grid; run with --force to start again")
+                }
+                checkpoint = saved
+                progress.say("basins: resuming with \(saved.rows.count) of \(ys.count) rows done")
+            }
             progress.say("basins: \(xs.count) x \(ys.count) starts on \(options.threads) threads")
-            let map = try basinMap(objective: resolved.objective, method: resolved.method, plane: plane, xs: xs, ys: ys,
+            var lastSave = Date.distantPast
+            let completed = try checkpoint.outcomes()
+            let map: BasinMap
+            do {
+                map = try basinMap(objective: resolved.objective, method: resolved.method, plane: plane, xs: xs, ys: ys,
                                    maximumTime: spec.maximumTime, tolerance: spec.tolerance, catalog: catalog,
                                    tolerances: tolerances, threads: options.threads,
-                                   identity: spec.labelBy == .parameters ? .parameters : .effectiveModel) { done, total in
-                progress.update("basins: \(done)/\(total) rows (\(100 * done / total)%)")
+                                   identity: spec.labelBy == .parameters ? .parameters : .effectiveModel,
+                                   completedRows: completed,
+                                   onRow: { j, row in
+                                       checkpoint.rows[j] = BasinCheckpoint.cells(row)
+                                       if Date().timeIntervalSince(lastSave) >= options.checkpointInterval {
+                                           try? checkpoint.write(to: folder)
+                                           lastSave = Date()
+                                       }
+                                   }) { done, total in
+                    progress.update("basins: \(done)/\(total) rows (\(100 * done / total)%)")
+                }
+            } catch let interrupted as AnalysisInterrupted {
+                try checkpoint.write(to: folder)
+                throw RunInterrupted(message: "interrupted: \(interrupted.completedUnits) of \(interrupted.totalUnits) basin rows are done and saved in \(BasinCheckpoint.path(in: folder)); continue with the same command and --resume (the result is the same as an uninterrupted run)")
             }
+            try? FileManager.default.removeItem(atPath: BasinCheckpoint.path(in: folder))
             catalog = map.catalog
             try write(BasinFiles.labels(map, scenario: name), "basins.dat", into: folder, report: &report)
             try write(BasinFiles.times(map, scenario: name), "basin_times.dat", into: folder, report: &report)
@@ -313,11 +345,25 @@ public enum ScenarioRunner {
         report.files.append(name)
     }
 
-    /// A run never overwrites earlier results silently.
-    static func prepare(folder: String, force: Bool, marker: String = "summary.json") throws {
-        let summary = (folder as NSString).appendingPathComponent(marker)
-        if !force && FileManager.default.fileExists(atPath: summary) {
-            throw OutputError(path: folder, reason: "it already holds results (\(marker)); pass --force to overwrite or choose another --output")
+    /// A run never overwrites earlier results silently (`marker` is the file
+    /// a finished run leaves), and resumes only what an interrupted run left.
+    static func prepare(folder: String, force: Bool, resume: Bool = false, marker: String = "summary.json") throws {
+        let manager = FileManager.default
+        let finished = (folder as NSString).appendingPathComponent(marker)
+        let checkpoint = BasinCheckpoint.path(in: folder)
+        if resume {
+            guard manager.fileExists(atPath: checkpoint) else {
+                throw OutputError(path: folder, reason: "--resume needs the checkpoint of an interrupted run (\(BasinCheckpoint.fileName)), and there is none")
+            }
+        } else if !force {
+            if manager.fileExists(atPath: finished) {
+                throw OutputError(path: folder, reason: "it already holds results (\(marker)); pass --force to overwrite or choose another --output")
+            }
+            if manager.fileExists(atPath: checkpoint) {
+                throw OutputError(path: folder, reason: "it holds an interrupted run; continue it with --resume, or start again with --force")
+            }
+        } else {
+            try? manager.removeItem(atPath: checkpoint)
         }
         try AtomicFile.prepareFolder(folder)
     }
