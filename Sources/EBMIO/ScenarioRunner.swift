@@ -63,7 +63,20 @@ public enum ScenarioRunner {
             throw ResolutionError(keyPath: "analyses.\(name)",
                                   message: "this analysis is not available in ebmflow \(EBMFlowVersion.current); available: \(availableAnalyses.sorted().joined(separator: ", "))")
         }
-        return try ResolvedScenario(scenario)
+        let resolved = try ResolvedScenario(scenario)
+        // Plane axes name parameters: check them now, not after hours of work.
+        let planes: [(PlaneSpecification, String)] = [
+            scenario.analyses.basins.map { ($0.plane, "analyses.basins.plane") },
+            scenario.analyses.portrait.map { ($0.plane, "analyses.portrait.plane") },
+        ].compactMap { $0 }
+        for (plane, keyPath) in planes {
+            if case let .axes(x, y, _) = plane {
+                let free = resolved.objective.freeParameters(resolved.initialParameters)
+                _ = try PlaneResolution.plane(.axes(x: x, y: y, center: .initialization), keyPath: keyPath, resolved: resolved,
+                                              catalog: FixedPointCatalog(), trajectoryEnd: { free })
+            }
+        }
+        return resolved
     }
 
     public static func run(_ original: Scenario, options: RunOptions) throws -> RunReport {
