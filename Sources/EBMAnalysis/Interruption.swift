@@ -33,6 +33,13 @@ public struct AnalysisInterrupted: Error, CustomStringConvertible {
     public let analysis: String
     public let completedUnits: Int
     public let totalUnits: Int
+
+    public init(analysis: String, completedUnits: Int, totalUnits: Int) {
+        self.analysis = analysis
+        self.completedUnits = completedUnits
+        self.totalUnits = totalUnits
+    }
+
     public var description: String {
         "\(analysis) interrupted after \(completedUnits) of \(totalUnits) units"
     }

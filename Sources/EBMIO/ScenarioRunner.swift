@@ -137,8 +137,23 @@ public enum ScenarioRunner {
                                           starts: spec.starts, seed: spec.seed, tolerances: tolerances,
                                           gradientTolerance: spec.gradientTolerance, threads: options.threads,
                                           flowMethod: resolved.method)
-            let fixedPointReport = try findFixedPoints(resolved.fixedPointProblem, trajectory: try sampledTrajectory(), search: search,
-                                                       catalog: catalog) { progress.say($0) }
+            var checkpoint = try UnitCheckpoint<NewtonRecord>.start("fixed_points", scenarioHash: ScenarioHash.of(scenario.sourceText),
+                                                                    units: spec.starts, folder: folder, resume: options.resume,
+                                                                    progress: progress)
+            let clock = CheckpointClock(interval: options.checkpointInterval)
+            let fixedPointReport: FixedPointReport
+            do {
+                fixedPointReport = try findFixedPoints(resolved.fixedPointProblem, trajectory: try sampledTrajectory(), search: search,
+                                                       catalog: catalog, completedStarts: checkpoint.records.mapValues(\.outcome),
+                                                       onStart: { k, outcome in
+                                                           checkpoint.records[k] = NewtonRecord(outcome)
+                                                           if clock.isDue() { try? checkpoint.write(to: folder) }
+                                                       }) { progress.say($0) }
+            } catch is AnalysisInterrupted {
+                try checkpoint.write(to: folder)
+                throw checkpoint.interrupted(folder, noun: "Newton starts")
+            }
+            checkpoint.remove(from: folder)
             catalog = fixedPointReport.catalog
             try write(FixedPointFiles.table(fixedPointReport, model: model, scenario: name), "fixed_points.dat", into: folder, report: &report)
             try AtomicFile.write(try FixedPointFiles.json(fixedPointReport, model: model, scenario: name),
@@ -156,18 +171,12 @@ public enum ScenarioRunner {
             let plane = try PlaneResolution.plane(spec.plane, keyPath: "analyses.basins.plane", resolved: resolved,
                                                   catalog: catalog, trajectoryEnd: trajectoryEnd)
             let xs = gridValues(spec.range.x, count: spec.resolution.x), ys = gridValues(spec.range.y, count: spec.resolution.y)
-            var checkpoint = BasinCheckpoint(version: EBMFlowVersion.current, scenarioHash: ScenarioHash.of(scenario.sourceText),
-                                             grid: [xs.count, ys.count], rows: [:])
-            if options.resume, let saved = try BasinCheckpoint.load(from: folder) {
-                guard saved.scenarioHash == checkpoint.scenarioHash, saved.grid == checkpoint.grid else {
-                    throw RunInterrupted(message: "the checkpoint in \(folder) belongs to another scenario or grid; run with --force to start again")
-                }
-                checkpoint = saved
-                progress.say("basins: resuming with \(saved.rows.count) of \(ys.count) rows done")
-            }
+            var checkpoint = try UnitCheckpoint<[BasinCell]>.start("basins", scenarioHash: ScenarioHash.of(scenario.sourceText),
+                                                                   units: ys.count, folder: folder, resume: options.resume,
+                                                                   progress: progress)
             progress.say("basins: \(xs.count) x \(ys.count) starts on \(options.threads) threads")
-            var lastSave = Date.distantPast
-            let completed = try checkpoint.outcomes()
+            let clock = CheckpointClock(interval: options.checkpointInterval)
+            let completed = try checkpoint.records.mapValues(BasinCell.outcomes)
             let map: BasinMap
             do {
                 map = try basinMap(objective: resolved.objective, method: resolved.method, plane: plane, xs: xs, ys: ys,
@@ -176,19 +185,16 @@ public enum ScenarioRunner {
                                    identity: spec.labelBy == .parameters ? .parameters : .effectiveModel,
                                    completedRows: completed,
                                    onRow: { j, row in
-                                       checkpoint.rows[j] = BasinCheckpoint.cells(row)
-                                       if Date().timeIntervalSince(lastSave) >= options.checkpointInterval {
-                                           try? checkpoint.write(to: folder)
-                                           lastSave = Date()
-                                       }
+                                       checkpoint.records[j] = BasinCell.cells(row)
+                                       if clock.isDue() { try? checkpoint.write(to: folder) }
                                    }) { done, total in
                     progress.update("basins: \(done)/\(total) rows (\(100 * done / total)%)")
                 }
-            } catch let interrupted as AnalysisInterrupted {
+            } catch is AnalysisInterrupted {
                 try checkpoint.write(to: folder)
-                throw RunInterrupted(message: "interrupted: \(interrupted.completedUnits) of \(interrupted.totalUnits) basin rows are done and saved in \(BasinCheckpoint.path(in: folder)); continue with the same command and --resume (the result is the same as an uninterrupted run)")
+                throw checkpoint.interrupted(folder, noun: "basin rows")
             }
-            try? FileManager.default.removeItem(atPath: BasinCheckpoint.path(in: folder))
+            checkpoint.remove(from: folder)
             catalog = map.catalog
             try write(BasinFiles.labels(map, scenario: name), "basins.dat", into: folder, report: &report)
             try write(BasinFiles.times(map, scenario: name), "basin_times.dat", into: folder, report: &report)
@@ -363,20 +369,20 @@ public enum ScenarioRunner {
     static func prepare(folder: String, force: Bool, resume: Bool = false, marker: String = "summary.json") throws {
         let manager = FileManager.default
         let finished = (folder as NSString).appendingPathComponent(marker)
-        let checkpoint = BasinCheckpoint.path(in: folder)
+        let checkpoints = Checkpoints.existing(in: folder)
         if resume {
-            guard manager.fileExists(atPath: checkpoint) else {
-                throw OutputError(path: folder, reason: "--resume needs the checkpoint of an interrupted run (\(BasinCheckpoint.fileName)), and there is none")
+            guard !checkpoints.isEmpty else {
+                throw OutputError(path: folder, reason: "--resume needs the checkpoint of an interrupted run (.checkpoint-*.json), and there is none")
             }
         } else if !force {
             if manager.fileExists(atPath: finished) {
                 throw OutputError(path: folder, reason: "it already holds results (\(marker)); pass --force to overwrite or choose another --output")
             }
-            if manager.fileExists(atPath: checkpoint) {
+            if !checkpoints.isEmpty {
                 throw OutputError(path: folder, reason: "it holds an interrupted run; continue it with --resume, or start again with --force")
             }
         } else {
-            try? manager.removeItem(atPath: checkpoint)
+            for path in checkpoints { try? manager.removeItem(atPath: path) }
         }
         try AtomicFile.prepareFolder(folder)
     }

@@ -75,6 +75,40 @@ func runEbmflow(_ arguments: [String], interruptWhenExists path: String? = nil) 
         #expect(!FileManager.default.fileExists(atPath: parts + "/.checkpoint-basins.json"))
     }
 
+    /// Interrupt `arguments` at its first checkpoint, resume, and compare
+    /// `files` with an uninterrupted run.
+    func interruptAndResume(_ arguments: [String], checkpoint: String, files: [String]) throws {
+        let folder = temporaryFolder()
+        let whole = folder + "/whole", parts = folder + "/parts"
+        #expect(try runEbmflow(arguments + ["--output", whole, "--quiet"]).status == 0)
+        let interrupted = try runEbmflow(arguments + ["--output", parts, "--quiet"], interruptWhenExists: parts + "/" + checkpoint)
+        #expect(interrupted.status == 130 && interrupted.stderr.contains("--resume"), "\(interrupted.stderr)")
+        #expect(try runEbmflow(arguments + ["--output", parts, "--quiet", "--resume"]).status == 0)
+        for name in files {
+            let a = try Data(contentsOf: URL(fileURLWithPath: whole + "/" + name))
+            let b = try Data(contentsOf: URL(fileURLWithPath: parts + "/" + name))
+            #expect(a == b, "\(name)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: parts + "/" + checkpoint))
+    }
+
+    /// A sweep interrupted part-way and resumed writes the same files.
+    @Test func interruptedSweepResumesToTheSameFiles() throws {
+        try interruptAndResume(["sweep", repositoryRoot + "/scenarios/paper/init-scale.yaml"], checkpoint: ".checkpoint-sweep.json",
+                               files: ["order_times_sweep.dat", "sweep_summary.json"])
+    }
+
+    /// A fixed-point enumeration interrupted during its Newton starts and
+    /// resumed writes the same catalog.
+    @Test func interruptedEnumerationResumesToTheSameFiles() throws {
+        let folder = temporaryFolder()
+        let text = try String(contentsOfFile: repositoryRoot + "/scenarios/paper/neutral-directions.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "starts: 20", with: "starts: 60")
+        try text.write(toFile: folder + "/enumeration.yaml", atomically: true, encoding: .utf8)
+        try interruptAndResume(["run", folder + "/enumeration.yaml"], checkpoint: ".checkpoint-fixed_points.json",
+                               files: ["fixed_points.dat", "fixed_points.json", "summary.json"])
+    }
+
     /// `max_steps: 5` makes CVODE give up: a trajectory reports the
     /// structured error; inside a basin map the failed starts get their own
     /// label and the run completes.
