@@ -146,9 +146,11 @@ struct Validate: ParsableCommand {
 }
 
 extension Data {
-    /// Resolution errors carry a key path but no file name: add it.
+    /// Resolution errors carry a key path but no file name: add it to each line.
     func prefixedIfNeeded(path: String, error: Error) -> Data {
-        error is ScenarioError ? self : Data("\(path): ".utf8) + self
+        if error is ScenarioError { return self }
+        let lines = String(decoding: self, as: UTF8.self).split(separator: "\n")
+        return Data(lines.map { "\(path): \($0)\n" }.joined().utf8)
     }
 }
 
