@@ -158,7 +158,7 @@ public final class GradientFlow {
                 if integrator.statistics.steps - firstStep >= method.maxSteps {
                     throw GradientFlowError(what: "CVODE took max_steps = \(method.maxSteps) steps (CV_TOO_MUCH_WORK) without reaching t = \(end)",
                                             time: integrator.time, stepSize: integrator.statistics.lastStepSize,
-                                            gradientNorm: currentGradientNorm(),
+                                            gradientNorm: currentGradientNorm(), largestParameter: largestParameter(),
                                             remedy: "raise integrator.max_steps, loosen rtol/atol, or shorten t_end")
                 }
                 if case let .root(t, directions) = try integrator.step(toward: end) {
@@ -180,10 +180,18 @@ public final class GradientFlow {
         } catch let error as CVodeError {
             throw GradientFlowError(what: error.description, time: error.time ?? integrator.time,
                                     stepSize: error.stepSize ?? integrator.statistics.lastStepSize,
-                                    gradientNorm: currentGradientNorm(),
+                                    gradientNorm: currentGradientNorm(), largestParameter: largestParameter(),
                                     remedy: "try linear_solver: gmres or dense, tighter rtol/atol, or a larger max_steps")
         }
         return .endTime
+    }
+
+    /// The free parameter of largest magnitude at the integrator's state,
+    /// by name (overflowing weights are the usual cause of failures).
+    func largestParameter() -> (name: String, value: Double)? {
+        let theta = state
+        guard let j = theta.indices.max(by: { abs(theta[$0]) < abs(theta[$1]) }) else { return nil }
+        return (problem.objective.freeParameterNames[j], theta[j])
     }
 
     /// `|∇L|` at the integrator's state (nil when it cannot be evaluated).
@@ -200,10 +208,12 @@ public struct GradientFlowError: Error, CustomStringConvertible {
     public let time: Double
     public let stepSize: Double
     public let gradientNorm: Double?
+    public let largestParameter: (name: String, value: Double)?
     public let remedy: String
 
     public var description: String {
         let gradient = gradientNorm.map { String(format: "%.3e", $0) } ?? "not finite"
-        return "\(what); at t = \(String(format: "%.6g", time)), step size \(String(format: "%.3e", stepSize)), |grad L| = \(gradient); \(remedy)"
+        let largest = largestParameter.map { ", largest parameter \($0.name) = \(String(format: "%.6g", $0.value))" } ?? ""
+        return "\(what); at t = \(String(format: "%.6g", time)), step size \(String(format: "%.3e", stepSize)), |grad L| = \(gradient)\(largest); \(remedy)"
     }
 }
