@@ -11,6 +11,7 @@ public struct PlotRenderer {
         ("information.gp", "information.dat"),
         ("basins.gp", "basins.dat"),
         ("portrait.gp", "field.dat"),
+        ("fixed_points.gp", "fixed_points.dat"),
         ("bifurcation.gp", "bifurcation.dat"),
         ("likelihood.gp", "trajectory.dat"),
     ]

@@ -17,6 +17,13 @@ public struct ResolutionError: Error, CustomStringConvertible {
     public var description: String { "\(keyPath): \(message)" }
 }
 
+/// Several resolution problems found together (one alone reads as itself).
+public struct ResolutionErrors: Error, CustomStringConvertible {
+    public let errors: [ResolutionError]
+    public init(_ errors: [ResolutionError]) { self.errors = errors }
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
 /// A scenario turned into the objects that compute: the target, the model,
 /// the starting point and the learning objective with its frozen parameters.
 public struct ResolvedScenario {
@@ -39,27 +46,40 @@ public struct ResolvedScenario {
         self.scenario = scenario
         let n = scenario.spins
         try MemoryEstimate(spins: n, model: scenario.model, analyses: scenario.analyses).check()
-        let (base, dataCounts, dataSplit) = try Self.target(scenario)
+        // Independent problems are collected and reported together.
+        var problems: [ResolutionError] = []
+        func attempt<T>(_ body: () throws -> T) throws -> T? {
+            do { return try body() } catch let error as ResolutionError { problems.append(error); return nil }
+        }
+        let resolvedTarget = try attempt { try Self.target(scenario) }
+        let resolvedModel = try attempt { try Self.model(scenario.model, spins: n) }
+        var frozen = Set<Int>()
+        var initial: [Double]?
+        if let model = resolvedModel {
+            if case let .values(values) = scenario.initialization {
+                for name in values.keys.sorted() where model.parameterIndex(named: name) == nil {
+                    problems.append(ResolutionError(keyPath: "init.values", message: UnknownParameterError(name: name, model: model).description))
+                }
+            }
+            for name in scenario.model.frozen {
+                if let j = model.parameterIndex(named: name) { frozen.insert(j) } else {
+                    problems.append(ResolutionError(keyPath: "model.frozen", message: UnknownParameterError(name: name, model: model).description))
+                }
+            }
+            if frozen.count == model.parameterCount {
+                problems.append(ResolutionError(keyPath: "model.frozen", message: "every parameter is frozen, so nothing can move; free at least one"))
+            }
+            if problems.isEmpty { initial = try Self.initialization(scenario.initialization).parameters(for: model) }
+        }
+        guard problems.isEmpty, let (base, dataCounts, dataSplit) = resolvedTarget, let model = resolvedModel, let initial else {
+            throw ResolutionErrors(problems)
+        }
         baseTarget = base
         counts = dataCounts
         split = dataSplit
         target = try Self.wrap { try base.atInverseTemperature(scenario.target.beta) }
-        model = try Self.model(scenario.model, spins: n)
-        do {
-            initialParameters = try Self.initialization(scenario.initialization).parameters(for: model)
-        } catch let error as UnknownParameterError {
-            throw ResolutionError(keyPath: "init.values", message: error.description)
-        }
-        var frozen = Set<Int>()
-        for name in scenario.model.frozen {
-            guard let j = model.parameterIndex(named: name) else {
-                throw ResolutionError(keyPath: "model.frozen", message: UnknownParameterError(name: name, model: model).description)
-            }
-            frozen.insert(j)
-        }
-        if frozen.count == model.parameterCount {
-            throw ResolutionError(keyPath: "model.frozen", message: "every parameter is frozen, so nothing can move; free at least one")
-        }
+        self.model = model
+        initialParameters = initial
         objective = LearningObjective(model: model, target: target, frozen: frozen, frozenValues: initialParameters)
         let integrator = scenario.integrator
         method = GradientFlowMethod(relativeTolerance: integrator.relativeTolerance,

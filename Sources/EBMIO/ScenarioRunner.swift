@@ -14,12 +14,18 @@ public struct RunOptions {
     public var quick = false
     /// Worker threads for parallel analyses (basin maps); results do not depend on it.
     public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Continue an interrupted run from its checkpoint in the output folder.
+    public var resume = false
+    /// Seconds between checkpoints of long analyses.
+    public var checkpointInterval = 1.0
 
-    public init(output: String? = nil, quiet: Bool = false, force: Bool = false, quick: Bool = false, threads: Int? = nil) {
+    public init(output: String? = nil, quiet: Bool = false, force: Bool = false, quick: Bool = false, threads: Int? = nil,
+                resume: Bool = false) {
         self.output = output
         self.quiet = quiet
         self.force = force
         self.quick = quick
+        self.resume = resume
         if let threads { self.threads = max(1, threads) }
     }
 }
@@ -57,7 +63,20 @@ public enum ScenarioRunner {
             throw ResolutionError(keyPath: "analyses.\(name)",
                                   message: "this analysis is not available in ebmflow \(EBMFlowVersion.current); available: \(availableAnalyses.sorted().joined(separator: ", "))")
         }
-        return try ResolvedScenario(scenario)
+        let resolved = try ResolvedScenario(scenario)
+        // Plane axes name parameters: check them now, not after hours of work.
+        let planes: [(PlaneSpecification, String)] = [
+            scenario.analyses.basins.map { ($0.plane, "analyses.basins.plane") },
+            scenario.analyses.portrait.map { ($0.plane, "analyses.portrait.plane") },
+        ].compactMap { $0 }
+        for (plane, keyPath) in planes {
+            if case let .axes(x, y, _) = plane {
+                let free = resolved.objective.freeParameters(resolved.initialParameters)
+                _ = try PlaneResolution.plane(.axes(x: x, y: y, center: .initialization), keyPath: keyPath, resolved: resolved,
+                                              catalog: FixedPointCatalog(), trajectoryEnd: { free })
+            }
+        }
+        return resolved
     }
 
     public static func run(_ original: Scenario, options: RunOptions) throws -> RunReport {
@@ -65,7 +84,7 @@ public enum ScenarioRunner {
         let resolved = try check(scenario)
         // `output:` is relative to the working directory, like --output.
         let folder = options.output ?? scenario.output ?? "out/\(scenario.name)"
-        try prepare(folder: folder, force: options.force)
+        try prepare(folder: folder, force: options.force, resume: options.resume)
 
         let progress = Progress(quiet: options.quiet)
         var report = RunReport(folder: folder)
@@ -128,8 +147,23 @@ public enum ScenarioRunner {
                                           starts: spec.starts, seed: spec.seed, tolerances: tolerances,
                                           gradientTolerance: spec.gradientTolerance, threads: options.threads,
                                           flowMethod: resolved.method)
-            let fixedPointReport = try findFixedPoints(resolved.fixedPointProblem, trajectory: try sampledTrajectory(), search: search,
-                                                       catalog: catalog) { progress.say($0) }
+            var checkpoint = try UnitCheckpoint<NewtonRecord>.start("fixed_points", scenarioHash: ScenarioHash.of(scenario.sourceText),
+                                                                    units: spec.starts, folder: folder, resume: options.resume,
+                                                                    progress: progress)
+            let clock = CheckpointClock(interval: options.checkpointInterval)
+            let fixedPointReport: FixedPointReport
+            do {
+                fixedPointReport = try findFixedPoints(resolved.fixedPointProblem, trajectory: try sampledTrajectory(), search: search,
+                                                       catalog: catalog, completedStarts: checkpoint.records.mapValues(\.outcome),
+                                                       onStart: { k, outcome in
+                                                           checkpoint.records[k] = NewtonRecord(outcome)
+                                                           if clock.isDue() { try? checkpoint.write(to: folder) }
+                                                       }) { progress.say($0) }
+            } catch is AnalysisInterrupted {
+                try checkpoint.write(to: folder)
+                throw checkpoint.interrupted(folder, noun: "Newton starts")
+            }
+            checkpoint.remove(from: folder)
             catalog = fixedPointReport.catalog
             try write(FixedPointFiles.table(fixedPointReport, model: model, scenario: name), "fixed_points.dat", into: folder, report: &report)
             try AtomicFile.write(try FixedPointFiles.json(fixedPointReport, model: model, scenario: name),
@@ -147,13 +181,30 @@ public enum ScenarioRunner {
             let plane = try PlaneResolution.plane(spec.plane, keyPath: "analyses.basins.plane", resolved: resolved,
                                                   catalog: catalog, trajectoryEnd: trajectoryEnd)
             let xs = gridValues(spec.range.x, count: spec.resolution.x), ys = gridValues(spec.range.y, count: spec.resolution.y)
+            var checkpoint = try UnitCheckpoint<[BasinCell]>.start("basins", scenarioHash: ScenarioHash.of(scenario.sourceText),
+                                                                   units: ys.count, folder: folder, resume: options.resume,
+                                                                   progress: progress)
             progress.say("basins: \(xs.count) x \(ys.count) starts on \(options.threads) threads")
-            let map = try basinMap(objective: resolved.objective, method: resolved.method, plane: plane, xs: xs, ys: ys,
+            let clock = CheckpointClock(interval: options.checkpointInterval)
+            let completed = try checkpoint.records.mapValues(BasinCell.outcomes)
+            let map: BasinMap
+            do {
+                map = try basinMap(objective: resolved.objective, method: resolved.method, plane: plane, xs: xs, ys: ys,
                                    maximumTime: spec.maximumTime, tolerance: spec.tolerance, catalog: catalog,
                                    tolerances: tolerances, threads: options.threads,
-                                   identity: spec.labelBy == .parameters ? .parameters : .effectiveModel) { done, total in
-                progress.update("basins: \(done)/\(total) rows (\(100 * done / total)%)")
+                                   identity: spec.labelBy == .parameters ? .parameters : .effectiveModel,
+                                   completedRows: completed,
+                                   onRow: { j, row in
+                                       checkpoint.records[j] = BasinCell.cells(row)
+                                       if clock.isDue() { try? checkpoint.write(to: folder) }
+                                   }) { done, total in
+                    progress.update("basins: \(done)/\(total) rows (\(100 * done / total)%)")
+                }
+            } catch is AnalysisInterrupted {
+                try checkpoint.write(to: folder)
+                throw checkpoint.interrupted(folder, noun: "basin rows")
             }
+            checkpoint.remove(from: folder)
             catalog = map.catalog
             try write(BasinFiles.labels(map, scenario: name), "basins.dat", into: folder, report: &report)
             try write(BasinFiles.times(map, scenario: name), "basin_times.dat", into: folder, report: &report)
@@ -323,11 +374,25 @@ public enum ScenarioRunner {
         report.files.append(name)
     }
 
-    /// A run never overwrites earlier results silently.
-    static func prepare(folder: String, force: Bool, marker: String = "summary.json") throws {
-        let summary = (folder as NSString).appendingPathComponent(marker)
-        if !force && FileManager.default.fileExists(atPath: summary) {
-            throw OutputError(path: folder, reason: "it already holds results (\(marker)); pass --force to overwrite or choose another --output")
+    /// A run never overwrites earlier results silently (`marker` is the file
+    /// a finished run leaves), and resumes only what an interrupted run left.
+    static func prepare(folder: String, force: Bool, resume: Bool = false, marker: String = "summary.json") throws {
+        let manager = FileManager.default
+        let finished = (folder as NSString).appendingPathComponent(marker)
+        let checkpoints = Checkpoints.existing(in: folder)
+        if resume {
+            guard !checkpoints.isEmpty else {
+                throw OutputError(path: folder, reason: "--resume needs the checkpoint of an interrupted run (.checkpoint-*.json), and there is none")
+            }
+        } else if !force {
+            if manager.fileExists(atPath: finished) {
+                throw OutputError(path: folder, reason: "it already holds results (\(marker)); pass --force to overwrite or choose another --output")
+            }
+            if !checkpoints.isEmpty {
+                throw OutputError(path: folder, reason: "it holds an interrupted run; continue it with --resume, or start again with --force")
+            }
+        } else {
+            for path in checkpoints { try? manager.removeItem(atPath: path) }
         }
         try AtomicFile.prepareFolder(folder)
     }

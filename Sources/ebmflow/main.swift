@@ -26,8 +26,10 @@ struct RunFlags: ParsableArguments {
     var quick = false
     @Option(name: .long, help: "Worker threads for parallel analyses (default: all cores).")
     var threads: Int?
+    @Flag(name: .long, help: "Continue an interrupted run (SIGINT/SIGTERM) from the checkpoint in its output folder.")
+    var resume = false
 
-    var options: RunOptions { RunOptions(output: output, quiet: quiet, force: force, quick: quick, threads: threads) }
+    var options: RunOptions { RunOptions(output: output, quiet: quiet, force: force, quick: quick, threads: threads, resume: resume) }
 }
 
 func loadScenario(_ path: String?) throws -> Scenario {
@@ -37,10 +39,11 @@ func loadScenario(_ path: String?) throws -> Scenario {
     return try Scenario.load(contentsOf: path)
 }
 
-/// Prints an error the way every subcommand does and exits 1.
+/// Prints an error the way every subcommand does and exits 1 (130 after
+/// an interruption, as shells expect for SIGINT).
 func fail(_ error: Error) -> ExitCode {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-    return ExitCode(1)
+    return ExitCode(error is RunInterrupted ? 130 : 1)
 }
 
 struct Run: ParsableCommand {
@@ -143,9 +146,11 @@ struct Validate: ParsableCommand {
 }
 
 extension Data {
-    /// Resolution errors carry a key path but no file name: add it.
+    /// Resolution errors carry a key path but no file name: add it to each line.
     func prefixedIfNeeded(path: String, error: Error) -> Data {
-        error is ScenarioError ? self : Data("\(path): ".utf8) + self
+        if error is ScenarioError { return self }
+        let lines = String(decoding: self, as: UTF8.self).split(separator: "\n")
+        return Data(lines.map { "\(path): \($0)\n" }.joined().utf8)
     }
 }
 
@@ -199,4 +204,5 @@ struct Plot: ParsableCommand {
     }
 }
 
+Interruption.install()
 EBMFlowCommand.main()

@@ -74,9 +74,11 @@ import Glibc
         let folder = temporaryFolder()
         try "0 1\n1 0\n".write(toFile: folder + "/two.txt", atomically: true, encoding: .utf8)
         let yaml = "spins: 2\ntarget: {kind: data, file: two.txt, pseudocount: 1, holdout: 0.1}\nmodel: {kind: ising}\n"
-        let error = try #require(throws: ResolutionError.self) {
+        let errors = try #require(throws: ResolutionErrors.self) {
             try ScenarioRunner.check(try Scenario.parse(yaml: yaml, fileName: "t.yaml", baseDirectory: folder))
         }
+        let error = try #require(errors.errors.first)
+        #expect(errors.errors.count == 1)
         #expect(error.keyPath == "target.holdout")
         #expect(error.message.contains("each side needs at least one sample"))
     }
