@@ -37,7 +37,7 @@ public struct MultilayerPerceptron: EnergyModel {
         public func values(_ u: Double) -> (value: Double, slope: Double, curvature: Double) {
             switch self {
             case .tanh:
-                let t = Glibc.tanh(u)
+                let t = hyperbolicTangent(u)
                 let d = 1 - t * t
                 return (t, d, -2 * t * d)
             case .softplus:
@@ -258,6 +258,10 @@ public struct MultilayerPerceptron: EnergyModel {
         }
     }
 }
+
+/// The C library's `tanh`, out of reach inside `Activation`, whose case `tanh` shadows it.
+@inline(__always)
+private func hyperbolicTangent(_ u: Double) -> Double { tanh(u) }
 
 // MARK: The dgemm building blocks, shared by the first- and second-order passes.
 
