@@ -29,7 +29,11 @@ struct RunFlags: ParsableArguments {
     @Flag(name: .long, help: "Continue an interrupted run (SIGINT/SIGTERM) from the checkpoint in its output folder.")
     var resume = false
 
-    var options: RunOptions { RunOptions(output: output, quiet: quiet, force: force, quick: quick, threads: threads, resume: resume) }
+    var options: RunOptions {
+        var options = RunOptions(output: output, quiet: quiet, force: force, quick: quick, threads: threads, resume: resume)
+        Cluster.attach(to: &options, threads: threads)
+        return options
+    }
 }
 
 func loadScenario(_ path: String?) throws -> Scenario {
@@ -43,6 +47,7 @@ func loadScenario(_ path: String?) throws -> Scenario {
 /// an interruption, as shells expect for SIGINT).
 func fail(_ error: Error) -> ExitCode {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    Cluster.explain(error)
     return ExitCode(error is RunInterrupted ? 130 : 1)
 }
 
@@ -202,4 +207,5 @@ struct Plot: ParsableCommand {
 }
 
 Interruption.install()
+Cluster.startIfLaunched()
 EBMFlowCommand.main()
