@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "EBMAnalysis", dependencies: ["EBMSolvers", "EBMCore"]),
         .target(name: "EBMIO", dependencies: ["EBMAnalysis", "EBMCore", "EBMSolvers", "EBMLinearAlgebra", "EBMScenario"]),
         .executableTarget(name: "ebmflow", dependencies: [
-            "EBMIO", "EBMAnalysis", "EBMCore", "EBMDistributed",
+            "EBMIO", "EBMAnalysis", "EBMCore", "EBMDistributed", "EBMLinearAlgebra",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "EBMCoreTests", dependencies: ["EBMCore", "EBMLinearAlgebra"]),
@@ -44,6 +44,7 @@ let package = Package(
         .testTarget(name: "EBMScenarioTests", dependencies: ["EBMScenario"]),
         .testTarget(name: "EBMAnalysisTests", dependencies: ["EBMAnalysis", "EBMSolvers", "EBMCore"]),
         .testTarget(name: "EBMIOTests", dependencies: ["EBMIO", "EBMCore"]),
+        .testTarget(name: "EBMDistributedTests", dependencies: ["EBMDistributed"]),
     ],
     swiftLanguageModes: [.v5]
 )

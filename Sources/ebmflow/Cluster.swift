@@ -1,6 +1,7 @@
 import EBMAnalysis
 import EBMDistributed
 import EBMIO
+import EBMLinearAlgebra
 import Foundation
 
 /// `ebmflow` as an MPI job. Started by a launcher (`mpirun -np N ebmflow
@@ -25,6 +26,10 @@ enum Cluster {
             exit(1)
         }
         Cluster.session = session
+        // The launcher binds each rank to a core, and OpenBLAS then runs one
+        // thread: give it the count of a process without a launcher, so
+        // every rank computes the bits of a single-process run.
+        BLASThreads.set(BLASThreads.unboundDefault())
         if session.rank != 0 {
             do {
                 try WorkFarm.serve(session: session) { bytes in
