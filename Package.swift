@@ -13,6 +13,8 @@ import PackageDescription
 //   -> ebmflow (the command line)
 //   CMPI (system library: Open MPI) -> EBMDistributed (MPI session, byte
 //   messages, the work farm; knows nothing of EBMs) -> ebmflow
+//   CSundialsParallel (CVODE on nvector_parallel) + EBMDistributed + EBMCore
+//   -> EBMFullModel (the full model ising(n) split over ranks) -> ebmflow
 let package = Package(
     name: "ebmflow",
     platforms: [.macOS(.v13)],
@@ -29,6 +31,8 @@ let package = Package(
         .systemLibrary(name: "CLapack", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "EBMDistributed", dependencies: ["CMPI"]),
+        .systemLibrary(name: "CSundialsParallel", pkgConfig: "ompi-c", providers: [.apt(["libsundials-dev", "libopenmpi-dev"])]),
+        .target(name: "EBMFullModel", dependencies: ["CSundialsParallel", "EBMDistributed", "EBMCore"]),
         .target(name: "EBMLinearAlgebra", dependencies: ["CLapack"]),
         .target(name: "EBMCore", dependencies: ["EBMLinearAlgebra"]),
         .target(name: "EBMSolvers", dependencies: ["CSundials", "EBMLinearAlgebra"]),
@@ -36,7 +40,7 @@ let package = Package(
         .target(name: "EBMAnalysis", dependencies: ["EBMSolvers", "EBMCore"]),
         .target(name: "EBMIO", dependencies: ["EBMAnalysis", "EBMCore", "EBMSolvers", "EBMLinearAlgebra", "EBMScenario"]),
         .executableTarget(name: "ebmflow", dependencies: [
-            "EBMIO", "EBMAnalysis", "EBMCore", "EBMDistributed", "EBMLinearAlgebra",
+            "EBMIO", "EBMAnalysis", "EBMCore", "EBMDistributed", "EBMLinearAlgebra", "EBMFullModel", "EBMScenario",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "EBMCoreTests", dependencies: ["EBMCore", "EBMLinearAlgebra"]),

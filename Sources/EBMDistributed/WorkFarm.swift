@@ -44,6 +44,7 @@ public final class WorkFarm {
 
     enum Tag {
         static let task: Int32 = 11, request: Int32 = 12, assign: Int32 = 13, result: Int32 = 14, failure: Int32 = 15
+        static let collective: Int32 = 16
     }
 
     /// How long an idle MPI thread sleeps between polls (Open MPI's blocking
@@ -136,6 +137,13 @@ public final class WorkFarm {
         if let failure { throw failure }
     }
 
+    /// Starts a collective computation: every worker calls its `collective`
+    /// handler with `job`, and rank 0 then makes the same calls itself
+    /// (MPI collectives: all ranks in the same order).
+    public func startCollective(_ job: [UInt8]) throws {
+        for rank in 1..<max(session.size, 1) { try session.send(job, to: rank, tag: Tag.collective) }
+    }
+
     /// Tells every worker that there is no more work (they finalise and exit).
     public func dismissWorkers() throws {
         for rank in 1..<max(session.size, 1) { try session.send([], to: rank, tag: Tag.task) }
@@ -146,7 +154,11 @@ public final class WorkFarm {
     /// A worker's life: receive tasks from rank 0 and compute their units
     /// until rank 0 dismisses it. `prepare` turns a task into the maker of
     /// per-thread computers (called once per task on this thread).
-    public static func serve(session: MPISession, prepare: ([UInt8]) throws -> () throws -> UnitComputer) throws {
+    ///
+    /// `collective` runs a job that rank 0 started with `startCollective`;
+    /// the worker takes part in it (its MPI collectives) and then serves on.
+    public static func serve(session: MPISession, prepare: ([UInt8]) throws -> () throws -> UnitComputer,
+                             collective: ([UInt8]) throws -> Void = { _ in }) throws {
         var pool: LocalPool?
         var slots = 0, retired = 0
         var sends: [PendingSend] = []
@@ -171,6 +183,8 @@ public final class WorkFarm {
                         pool = nil
                         try report(-1, "\(error)")
                     }
+                case Tag.collective:
+                    try collective(bytes)
                 case Tag.assign:
                     let unit = decode(bytes)
                     if unit >= 0 { pool?.submit(Int(unit)) } else {

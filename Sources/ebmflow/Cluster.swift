@@ -32,9 +32,9 @@ enum Cluster {
         BLASThreads.set(BLASThreads.unboundDefault())
         if session.rank != 0 {
             do {
-                try WorkFarm.serve(session: session) { bytes in
+                try WorkFarm.serve(session: session, prepare: { bytes in
                     injectedFault(rank: session.rank, try DistributedTask.decoded(bytes).prepare())
-                }
+                }, collective: { FullModelJob.serve($0, session: session) })
                 try session.finalize()
                 exit(0)
             } catch {

@@ -59,7 +59,12 @@ struct Run: ParsableCommand {
 
     func run() throws {
         do {
-            let report = try ScenarioRunner.run(try loadScenario(scenario), options: flags.options)
+            let loaded = try loadScenario(scenario)
+            if let farm = Cluster.farm, FullModelJob.applies(to: loaded, session: Cluster.session) {
+                print(try FullModelJob.run(loaded, options: flags.options, farm: farm.farm).joined(separator: "\n"))
+                return
+            }
+            let report = try ScenarioRunner.run(loaded, options: flags.options)
             print(report.lines.joined(separator: "\n"))
         } catch {
             throw fail(error)
