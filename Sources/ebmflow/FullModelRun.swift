@@ -23,13 +23,26 @@ struct FullModelJob: Codable {
     static let smallestSpins = 10
 
     /// Whether `scenario` runs as a distributed full model on `session`.
-    static func applies(to scenario: Scenario, session: MPISession?) -> Bool {
-        guard let session, session.size > 1, session.size & (session.size - 1) == 0,
-              case let .ising(order) = scenario.model.kind, order == scenario.spins, scenario.model.frozen.isEmpty,
-              scenario.spins >= smallestSpins, scenario.analyses.trajectory != nil else { return false }
+    enum Eligibility: Equatable {
+        case distributed
+        /// A full-model trajectory that cannot be split over these ranks.
+        case refused(String)
+        case other
+    }
+
+    static func eligibility(of scenario: Scenario, session: MPISession?) -> Eligibility {
+        guard let session, session.size > 1, case let .ising(order) = scenario.model.kind, order == scenario.spins,
+              scenario.model.frozen.isEmpty, scenario.spins >= smallestSpins, scenario.analyses.trajectory != nil else { return .other }
         var others = scenario.analyses
         others.trajectory = nil
-        return others.isEmpty
+        guard others.isEmpty else { return .other }
+        guard session.size & (session.size - 1) == 0 else {
+            return .refused("the distributed full model needs a power-of-two number of ranks (the Walsh–Hadamard transform splits the states by index bits), not \(session.size); running on rank 0 alone")
+        }
+        guard session.size <= 1 << (scenario.spins - 1) else {
+            return .refused("\(session.size) ranks are too many for \(scenario.spins) spins; running on rank 0 alone")
+        }
+        return .distributed
     }
 
     func scenario() throws -> Scenario {

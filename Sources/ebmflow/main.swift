@@ -60,9 +60,16 @@ struct Run: ParsableCommand {
     func run() throws {
         do {
             let loaded = try loadScenario(scenario)
-            if let farm = Cluster.farm, FullModelJob.applies(to: loaded, session: Cluster.session) {
-                print(try FullModelJob.run(loaded, options: flags.options, farm: farm.farm).joined(separator: "\n"))
-                return
+            if let farm = Cluster.farm {
+                switch FullModelJob.eligibility(of: loaded, session: Cluster.session) {
+                case .distributed:
+                    print(try FullModelJob.run(loaded, options: flags.options, farm: farm.farm).joined(separator: "\n"))
+                    return
+                case let .refused(reason):
+                    FileHandle.standardError.write(Data("note: \(reason)\n".utf8))
+                case .other:
+                    break
+                }
             }
             let report = try ScenarioRunner.run(loaded, options: flags.options)
             print(report.lines.joined(separator: "\n"))
