@@ -221,15 +221,19 @@ public final class ParallelFullModelFlow {
     /// a stop once `|∇L| < gradientTolerance` after a step; a flow that
     /// stops early is integrated again and sampled on the grid that ends at
     /// its stop time.
-    public func integrate(endTime: Double, gradientTolerance: Double, grid: (Double) -> [Double]) throws -> Result {
-        var pass = try samplingPass(grid: grid(endTime), endTime: endTime, gradientTolerance: gradientTolerance)
+    /// `afterStep` sees the time reached after every step (for progress).
+    public func integrate(endTime: Double, gradientTolerance: Double, grid: (Double) -> [Double],
+                          afterStep: ((Double) -> Void)? = nil) throws -> Result {
+        var pass = try samplingPass(grid: grid(endTime), endTime: endTime, gradientTolerance: gradientTolerance, afterStep: afterStep)
         if pass.stopReason == .gradientTolerance {
-            pass = try samplingPass(grid: grid(pass.stopTime), endTime: endTime, gradientTolerance: gradientTolerance)
+            pass = try samplingPass(grid: grid(pass.stopTime), endTime: endTime, gradientTolerance: gradientTolerance,
+                                    afterStep: afterStep)
         }
         return pass
     }
 
-    private func samplingPass(grid: [Double], endTime: Double, gradientTolerance: Double) throws -> Result {
+    private func samplingPass(grid: [Double], endTime: Double, gradientTolerance: Double,
+                              afterStep: ((Double) -> Void)?) throws -> Result {
         loadInitialState()
         try check(CVodeReInit(memory, 0, state), "CVodeReInit")
         try check(CVodeSetStopTime(memory, endTime), "CVodeSetStopTime")
@@ -260,6 +264,7 @@ public final class ParallelFullModelFlow {
             let flag = CVode(memory, endTime, state, &time, CV_ONE_STEP)
             try check(flag, "CVode at t = \(time)")
             steps += 1
+            afterStep?(time)
             try take(upTo: time)
             if gradientTolerance > 0 {
                 try check(CVodeGetDky(memory, time, 1, scratch), "CVodeGetDky")

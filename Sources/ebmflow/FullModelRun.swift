@@ -51,7 +51,7 @@ struct FullModelJob: Codable {
     }
 
     /// The collective part, on every rank: builds the blocks and integrates.
-    func integrate(session: MPISession) throws -> (Scenario, ParallelFullModelFlow.Result) {
+    func integrate(session: MPISession, afterStep: ((Double) -> Void)? = nil) throws -> (Scenario, ParallelFullModelFlow.Result) {
         let scenario = try scenario()
         let n = scenario.spins
         let beta = scenario.target.beta
@@ -88,7 +88,7 @@ struct FullModelJob: Codable {
         let sampling = TrajectorySampling(count: spec.samples,
                                           spacing: spec.spacing == .logarithmic ? .logarithmic(firstTime: spec.minimumTime) : .linear)
         let result = try flow.integrate(endTime: integrator.endTime, gradientTolerance: integrator.gradientTolerance,
-                                        grid: sampling.times(until:))
+                                        grid: sampling.times(until:), afterStep: afterStep)
         return (scenario, result)
     }
 
@@ -117,7 +117,12 @@ struct FullModelJob: Codable {
         let started = Date()
         let result: ParallelFullModelFlow.Result
         do {
-            result = try job.integrate(session: session).1
+            var last = Date.distantPast
+            result = try job.integrate(session: session) { t in
+                guard let progress, Date().timeIntervalSince(last) >= 1 else { return }
+                last = Date()
+                progress.write(Data(String(format: "full model: t = %.4g\n", t).utf8))
+            }.1
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             session.abort(code: 1)
