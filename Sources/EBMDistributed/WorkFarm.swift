@@ -206,6 +206,12 @@ public final class WorkFarm {
             if !active { usleep(pollInterval) }
         }
         pool?.close()
+        // Rank 0 received every result before dismissing: the sends complete.
+        let deadline = Date().addingTimeInterval(10)
+        while !sends.isEmpty && Date() < deadline {
+            sends = try sends.filter { try !$0.isComplete() }
+            usleep(pollInterval)
+        }
     }
 
     // MARK: encoding
