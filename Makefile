@@ -3,7 +3,7 @@
 #               scenario into out/demo and render its plots
 #   make test   install what is missing, run the whole test suite
 SWIFT    ?= swift
-APT_DEPS := libsundials-dev liblapacke-dev libopenblas-dev gnuplot-nox
+APT_DEPS := libsundials-dev liblapacke-dev libopenblas-dev gnuplot-nox libopenmpi-dev openmpi-bin pkg-config
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE  := .build/release/ebmflow
 DEMO_OUT := out/demo

@@ -18,6 +18,8 @@ public struct RunOptions {
     public var resume = false
     /// Seconds between checkpoints of long analyses.
     public var checkpointInterval = 1.0
+    /// Other processes (an MPI job) that compute the units of long analyses.
+    public var farm: UnitFarm?
 
     public init(output: String? = nil, quiet: Bool = false, force: Bool = false, quick: Bool = false, threads: Int? = nil,
                 resume: Bool = false) {
@@ -153,8 +155,16 @@ public enum ScenarioRunner {
             let clock = CheckpointClock(interval: options.checkpointInterval)
             let fixedPointReport: FixedPointReport
             do {
+                var completed = checkpoint.records.mapValues(\.outcome)
+                if let farm = options.farm, search.methods.contains(.newton) {
+                    completed = try DistributedWork.newtonStarts(farm, scenario: scenario, quick: options.quick, search: search,
+                                                                 completed: completed, progress: progress) { k, record in
+                        checkpoint.records[k] = record
+                        if clock.isDue() { try? checkpoint.write(to: folder) }
+                    }
+                }
                 fixedPointReport = try findFixedPoints(resolved.fixedPointProblem, trajectory: try sampledTrajectory(), search: search,
-                                                       catalog: catalog, completedStarts: checkpoint.records.mapValues(\.outcome),
+                                                       catalog: catalog, completedStarts: completed,
                                                        onStart: { k, outcome in
                                                            checkpoint.records[k] = NewtonRecord(outcome)
                                                            if clock.isDue() { try? checkpoint.write(to: folder) }
@@ -162,6 +172,9 @@ public enum ScenarioRunner {
             } catch is AnalysisInterrupted {
                 try checkpoint.write(to: folder)
                 throw checkpoint.interrupted(folder, noun: "Newton starts")
+            } catch let failure as DistributedFailure {
+                try checkpoint.write(to: folder)
+                throw checkpoint.failed(folder, noun: "Newton starts", because: failure)
             }
             checkpoint.remove(from: folder)
             catalog = fixedPointReport.catalog
@@ -186,9 +199,17 @@ public enum ScenarioRunner {
                                                                    progress: progress)
             progress.say("basins: \(xs.count) x \(ys.count) starts on \(options.threads) threads")
             let clock = CheckpointClock(interval: options.checkpointInterval)
-            let completed = try checkpoint.records.mapValues(BasinCell.outcomes)
+            var completed = try checkpoint.records.mapValues(BasinCell.outcomes)
             let map: BasinMap
             do {
+                if let farm = options.farm {
+                    completed = try DistributedWork.basinRows(farm, scenario: scenario, quick: options.quick, plane: plane, xs: xs, ys: ys,
+                                                              maximumTime: spec.maximumTime, tolerance: spec.tolerance,
+                                                              completed: completed, progress: progress) { j, cells in
+                        checkpoint.records[j] = cells
+                        if clock.isDue() { try? checkpoint.write(to: folder) }
+                    }
+                }
                 map = try basinMap(objective: resolved.objective, method: resolved.method, plane: plane, xs: xs, ys: ys,
                                    maximumTime: spec.maximumTime, tolerance: spec.tolerance, catalog: catalog,
                                    tolerances: tolerances, threads: options.threads,
@@ -203,6 +224,9 @@ public enum ScenarioRunner {
             } catch is AnalysisInterrupted {
                 try checkpoint.write(to: folder)
                 throw checkpoint.interrupted(folder, noun: "basin rows")
+            } catch let failure as DistributedFailure {
+                try checkpoint.write(to: folder)
+                throw checkpoint.failed(folder, noun: "basin rows", because: failure)
             }
             checkpoint.remove(from: folder)
             catalog = map.catalog

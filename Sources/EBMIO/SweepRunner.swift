@@ -35,16 +35,29 @@ public enum SweepRunner {
     /// `--quick`: the first two values, at most two seeds, `t_end <= 100`.
     public static let quickValues = 2, quickSeeds = 2
 
-    public static func run(_ original: Scenario, options: SweepOptions) throws -> RunReport {
-        let scenario = options.run.quick ? ScenarioRunner.quickened(original) : original
-        var sweep = try specification(scenario, seeds: options.seeds)
-        if options.run.quick {
+    /// A sweep's scenario (`--quick` applied), block, thresholds and members.
+    struct Plan {
+        let scenario: Scenario
+        let sweep: SweepSpecification
+        let thresholds: [Double]
+        let members: [SweepMember]
+    }
+
+    static func plan(_ original: Scenario, seeds: Int?, quick: Bool) throws -> Plan {
+        let scenario = quick ? ScenarioRunner.quickened(original) : original
+        var sweep = try specification(scenario, seeds: seeds)
+        if quick {
             sweep.seeds = min(sweep.seeds, quickSeeds)
             sweep.variation = sweep.variation?.prefix(quickValues)
         }
+        return Plan(scenario: scenario, sweep: sweep, thresholds: (scenario.analyses.orders ?? OrdersSpecification()).thresholds,
+                    members: sweep.members(of: scenario))
+    }
+
+    public static func run(_ original: Scenario, options: SweepOptions) throws -> RunReport {
+        let plan = try plan(original, seeds: options.seeds, quick: options.run.quick)
+        let (scenario, sweep, thresholds, members) = (plan.scenario, plan.sweep, plan.thresholds, plan.members)
         guard options.threads >= 1 else { throw ResolutionError(keyPath: "--threads", message: "at least 1 thread, got \(options.threads)") }
-        let thresholds = (scenario.analyses.orders ?? OrdersSpecification()).thresholds
-        let members = sweep.members(of: scenario)
         // Every member is resolved before any work, so a bad one fails fast.
         let problems = try members.map { member -> (OrderConvergenceProblem, GradientFlowMethod) in
             let resolved = try ScenarioRunner.check(member.scenario)
@@ -60,11 +73,18 @@ public enum SweepRunner {
                                                                units: members.count, folder: folder, resume: options.run.resume,
                                                                progress: progress)
         let clock = CheckpointClock(interval: options.run.checkpointInterval)
-        let completed = Dictionary(uniqueKeysWithValues: checkpoint.records.compactMap { i, record -> (Int, MemberResult)? in
+        var completed = Dictionary(uniqueKeysWithValues: checkpoint.records.compactMap { i, record -> (Int, MemberResult)? in
             i < members.count ? (i, MemberResult(member: members[i], convergence: record.convergence, error: record.error)) : nil
         })
         let results: [MemberResult]
         do {
+            if let farm = options.run.farm {
+                completed = try DistributedWork.sweepMembers(farm, original: original, quick: options.run.quick, seeds: options.seeds,
+                                                             members: members, completed: completed, progress: progress) { i, result in
+                    checkpoint.records[i] = SweepRecord(convergence: result.convergence, error: result.error)
+                    if clock.isDue() { try? checkpoint.write(to: folder) }
+                }
+            }
             results = try runMembers(members, problems: problems, threads: threads, progress: progress, completed: completed) { i, result in
                 checkpoint.records[i] = SweepRecord(convergence: result.convergence, error: result.error)
                 if clock.isDue() { try? checkpoint.write(to: folder) }
@@ -72,6 +92,9 @@ public enum SweepRunner {
         } catch is AnalysisInterrupted {
             try checkpoint.write(to: folder)
             throw checkpoint.interrupted(folder, noun: "sweep members")
+        } catch let failure as DistributedFailure {
+            try checkpoint.write(to: folder)
+            throw checkpoint.failed(folder, noun: "sweep members", because: failure)
         }
         checkpoint.remove(from: folder)
 

@@ -29,7 +29,11 @@ struct RunFlags: ParsableArguments {
     @Flag(name: .long, help: "Continue an interrupted run (SIGINT/SIGTERM) from the checkpoint in its output folder.")
     var resume = false
 
-    var options: RunOptions { RunOptions(output: output, quiet: quiet, force: force, quick: quick, threads: threads, resume: resume) }
+    var options: RunOptions {
+        var options = RunOptions(output: output, quiet: quiet, force: force, quick: quick, threads: threads, resume: resume)
+        Cluster.attach(to: &options, threads: threads)
+        return options
+    }
 }
 
 func loadScenario(_ path: String?) throws -> Scenario {
@@ -43,6 +47,7 @@ func loadScenario(_ path: String?) throws -> Scenario {
 /// an interruption, as shells expect for SIGINT).
 func fail(_ error: Error) -> ExitCode {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    Cluster.explain(error)
     return ExitCode(error is RunInterrupted ? 130 : 1)
 }
 
@@ -54,7 +59,19 @@ struct Run: ParsableCommand {
 
     func run() throws {
         do {
-            let report = try ScenarioRunner.run(try loadScenario(scenario), options: flags.options)
+            let loaded = try loadScenario(scenario)
+            if let farm = Cluster.farm {
+                switch FullModelJob.eligibility(of: loaded, session: Cluster.session) {
+                case .distributed:
+                    print(try FullModelJob.run(loaded, options: flags.options, farm: farm.farm).joined(separator: "\n"))
+                    return
+                case let .refused(reason):
+                    FileHandle.standardError.write(Data("note: \(reason)\n".utf8))
+                case .other:
+                    break
+                }
+            }
+            let report = try ScenarioRunner.run(loaded, options: flags.options)
             print(report.lines.joined(separator: "\n"))
         } catch {
             throw fail(error)
@@ -205,4 +222,5 @@ struct Plot: ParsableCommand {
 }
 
 Interruption.install()
+Cluster.startIfLaunched()
 EBMFlowCommand.main()
