@@ -2,11 +2,15 @@
 #   make demo   install what is missing, build in release, run the default
 #               scenario into out/demo and render its plots
 #   make test   install what is missing, run the whole test suite
+#   make bench  release build, then ebmflow against scipy and scikit-sundae
+#               on the same problems (bench/run.py; writes bench/results.md)
 SWIFT    ?= swift
 APT_DEPS := libsundials-dev liblapacke-dev libopenblas-dev gnuplot-nox libopenmpi-dev openmpi-bin pkg-config
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE  := .build/release/ebmflow
 DEMO_OUT := out/demo
+BENCH_VENV := bench/.venv
+BENCH_PACKAGES := numpy scipy scikit-sundae threadpoolctl
 
 .PHONY: all deps build release test demo plots bench clean
 
@@ -39,5 +43,16 @@ demo: release
 	$(RELEASE) plot $(DEMO_OUT)
 	@echo "demo results and plots in $(DEMO_OUT)/"
 
+# The peers run in a virtual environment under bench/ (git-ignored) with
+# numpy, scipy and scikit-sundae from PyPI, installed on first use.
+$(BENCH_VENV)/.installed:
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/pip install --quiet $(BENCH_PACKAGES)
+	touch $@
+
+bench: release $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python bench/run.py --ebmflow $(RELEASE)
+
 clean:
-	rm -rf .build out
+	rm -rf .build out bench/out

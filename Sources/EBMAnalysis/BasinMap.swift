@@ -179,6 +179,9 @@ public func basinMap(objective: LearningObjective, method: GradientFlowMethod, p
     precondition(threads >= 1)
     // Rows finished by an earlier, interrupted run are taken as they are:
     // labelling below runs in grid order, so the result is the same bytes.
+    // The workers are the parallelism: their all-states passes stay on their own thread.
+    var method = method
+    if threads > 1 { method.parallelism = .serial }
     var outcomes = [[BasinOutcome]](repeating: [], count: ys.count)
     for (j, row) in completedRows where j < ys.count && row.count == xs.count { outcomes[j] = row }
     let pending = ys.indices.filter { outcomes[$0].isEmpty }

@@ -60,13 +60,21 @@ public struct GradientFlowMethod: Sendable {
     public var absoluteTolerance: Double
     public var maxSteps: Int
     public var linearSolver: LinearSolverSelection
+    /// Threads of the all-states passes (results do not depend on it).
+    public var parallelism: Parallelism
+    /// Whether GMRES is preconditioned by `I + γ diag ∇²L` where the model
+    /// knows the diagonal cheaply (the generalised Ising models).
+    public var preconditioner: Bool
 
     public init(relativeTolerance: Double = 1e-8, absoluteTolerance: Double = 1e-10, maxSteps: Int = 1_000_000,
-                linearSolver: LinearSolverSelection = .automatic) {
+                linearSolver: LinearSolverSelection = .automatic, parallelism: Parallelism = .automatic,
+                preconditioner: Bool = true) {
         self.relativeTolerance = relativeTolerance
         self.absoluteTolerance = absoluteTolerance
         self.maxSteps = maxSteps
         self.linearSolver = linearSolver
+        self.parallelism = parallelism
+        self.preconditioner = preconditioner
     }
 
     func bdf(dimension: Int) throws -> BDF {
@@ -96,7 +104,8 @@ public final class GradientFlow {
     public init(problem: GradientFlowProblem, method: GradientFlowMethod, roots: RootFunctions? = nil) throws {
         self.problem = problem
         self.method = method
-        self.system = GradientFlowSystem(objective: problem.objective)
+        self.system = GradientFlowSystem(objective: problem.objective, parallelism: method.parallelism,
+                                         preconditioner: method.preconditioner)
         self.integrator = try CVodeIntegrator(system: system, initialTime: 0, initialState: problem.initialParameters,
                                               method: try method.bdf(dimension: problem.objective.dimension),
                                               roots: roots)
@@ -147,7 +156,7 @@ public final class GradientFlow {
         let end = endTime ?? problem.endTime
         try integrator.setStopTime(end)
         let tolerance = problem.gradientTolerance
-        if tolerance > 0 && Vector.norm(problem.objective.evaluate(state).gradient) < tolerance {
+        if tolerance > 0 && system.gradientNorm(at: state) < tolerance {
             return .gradientTolerance
         }
         // CVODE's mxstep counts steps per CVode call, and one-step mode makes
@@ -172,7 +181,7 @@ public final class GradientFlow {
                     // error: only near the threshold is the exact norm worth a pass.
                     let approximate = Vector.norm(try velocity(at: t))
                     if approximate < 10 * tolerance,
-                       Vector.norm(problem.objective.evaluate(state).gradient) < tolerance {
+                       system.gradientNorm(at: state) < tolerance {
                         return .gradientTolerance
                     }
                 }

@@ -70,8 +70,18 @@ public final class ThresholdCrossings {
         }
     }
 
+    /// `f_i - ε_j`, with an exact 0 (`f_i = ε_j`, which counts as within
+    /// ε) moved one ulp of ε below: CVODE stops with "root found at and very
+    /// near t" when a root function is exactly 0 both at a root it has just
+    /// located and a rounding step later, which a slowly moving state can
+    /// produce (and a subnormal would underflow in its sign tests).
     private func values(_ y: UnsafeBufferPointer<Double>) throws -> [Double] {
-        try distances(y).flatMap { value in thresholds.map { value - $0 } }
+        try distances(y).flatMap { value in
+            thresholds.map { epsilon in
+                let g = value - epsilon
+                return g == 0 ? -max(epsilon.ulp, Double.leastNormalMagnitude) : g
+            }
+        }
     }
 
     private func values(_ y: [Double]) throws -> [Double] {

@@ -27,6 +27,9 @@ public protocol EnergyModel: Sendable {
     func orbitSize(_ theta: [Double]) -> Double
     /// Symmetry images of θ (θ itself first), at most `limit` of them.
     func symmetryImages(_ theta: [Double], limit: Int) -> [[Double]]
+    /// A reusable all-states kernel for integrations (default: one that
+    /// goes through `evaluate`; models with fast passes supply their own).
+    func makeKernel(parallelism: Parallelism) -> any EnergyKernel
 }
 
 /// The model at one θ, over all states.
@@ -50,6 +53,7 @@ extension EnergyModel {
 
     public func orbitSize(_ theta: [Double]) -> Double { 1 }
     public func symmetryImages(_ theta: [Double], limit: Int) -> [[Double]] { [theta] }
+    public func makeKernel(parallelism: Parallelism) -> any EnergyKernel { EvaluationKernel(model: self) }
 
     public func couplingJacobian(_ theta: [Double]) -> Matrix {
         Self.couplingJacobian(fromEnergyGradients: evaluate(theta).energyGradients(), spins: spins)

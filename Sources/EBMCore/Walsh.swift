@@ -27,22 +27,124 @@ public enum Walsh {
 
     /// `(H f)_a = Σ_x χ_a(x) f(x)`, in place, `n 2^n` additions. `H H = 2^n I`.
     /// - Precondition: `f.count` is a power of two.
-    public static func transform(_ f: inout [Double]) {
-        f.withUnsafeMutableBufferPointer { transform($0) }
+    public static func transform(_ f: inout [Double], parallelism: Parallelism = .serial) {
+        f.withUnsafeMutableBufferPointer { transform($0, parallelism: parallelism) }
     }
 
-    public static func transform(_ f: UnsafeMutableBufferPointer<Double>) {
+    /// Levels of the transform done inside one cache-resident block
+    /// (2^15 doubles, 256 KiB) before the levels that cross blocks.
+    static let blockLevels = 15
+    /// Below this length the transform runs on one thread.
+    static let parallelLength = 1 << 16
+
+    /// The in-place transform, cache-blocked: levels `h < 2^15` run block by
+    /// block (three at a time in registers, then two per pass), the higher
+    /// levels two per pass over the array. Every element sees the same
+    /// additions in the same order as in the textbook level-by-level
+    /// butterflies, so the result is bit-identical to it whatever the
+    /// blocking and the number of threads.
+    public static func transform(_ f: UnsafeMutableBufferPointer<Double>, parallelism: Parallelism = .serial) {
         let count = f.count
         precondition(count > 0 && count & (count - 1) == 0, "Walsh–Hadamard transform needs a power-of-two length")
-        guard let p = f.baseAddress else { return }
+        guard let p = f.baseAddress, count > 1 else { return }
+        let threads = count >= parallelLength ? parallelism : .serial
+        let block = min(count, 1 << blockLevels)
+        threads.forEachChunk(count / block) { b in
+            transformBlock(p + b * block, count: block)
+        }
+        // Levels h = block, 2 block, ...: two per pass where possible.
+        var h = block
+        while h < count {
+            if 4 * h <= count {
+                let units = count / 4, span = min(h, 1 << 13)
+                let hh = h
+                threads.forEachChunk(units / span) { c in
+                    let u0 = c * span
+                    let j0 = (u0 / hh) * 4 * hh + u0 % hh
+                    radix4(p + j0, h: hh, length: span)
+                }
+                h *= 4
+            } else {
+                let units = count / 2, span = min(h, 1 << 13)
+                let hh = h
+                threads.forEachChunk(units / span) { c in
+                    let u0 = c * span
+                    let j0 = (u0 / hh) * 2 * hh + u0 % hh
+                    radix2(p + j0, h: hh, length: span)
+                }
+                h *= 2
+            }
+        }
+    }
+
+    /// The levels `h < count` of one block of length `count`.
+    @inline(__always)
+    static func transformBlock(_ p: UnsafeMutablePointer<Double>, count: Int) {
+        var h = 1
+        if count >= 8 {
+            var i = 0
+            while i < count {
+                let x0 = p[i], x1 = p[i + 1], x2 = p[i + 2], x3 = p[i + 3]
+                let x4 = p[i + 4], x5 = p[i + 5], x6 = p[i + 6], x7 = p[i + 7]
+                let a0 = x0 + x1, a1 = x0 - x1, a2 = x2 + x3, a3 = x2 - x3
+                let a4 = x4 + x5, a5 = x4 - x5, a6 = x6 + x7, a7 = x6 - x7
+                let b0 = a0 + a2, b2 = a0 - a2, b1 = a1 + a3, b3 = a1 - a3
+                let b4 = a4 + a6, b6 = a4 - a6, b5 = a5 + a7, b7 = a5 - a7
+                p[i] = b0 + b4; p[i + 4] = b0 - b4
+                p[i + 1] = b1 + b5; p[i + 5] = b1 - b5
+                p[i + 2] = b2 + b6; p[i + 6] = b2 - b6
+                p[i + 3] = b3 + b7; p[i + 7] = b3 - b7
+                i += 8
+            }
+            h = 8
+        }
+        while h < count {
+            if 4 * h <= count {
+                var i = 0
+                while i < count { radix4(p + i, h: h, length: h); i += 4 * h }
+                h *= 4
+            } else {
+                var i = 0
+                while i < count { radix2(p + i, h: h, length: h); i += 2 * h }
+                h *= 2
+            }
+        }
+    }
+
+    /// Levels h and 2h on `(j, j+h, j+2h, j+3h)` for `j` in `p ..< p + length`.
+    @inline(__always)
+    static func radix4(_ p: UnsafeMutablePointer<Double>, h: Int, length: Int) {
+        let q = p + h, r = p + 2 * h, s = p + 3 * h
+        for j in 0..<length {
+            let a0 = p[j] + q[j], a1 = p[j] - q[j], a2 = r[j] + s[j], a3 = r[j] - s[j]
+            p[j] = a0 + a2; r[j] = a0 - a2
+            q[j] = a1 + a3; s[j] = a1 - a3
+        }
+    }
+
+    /// Level h on `(j, j+h)` for `j` in `p ..< p + length`.
+    @inline(__always)
+    static func radix2(_ p: UnsafeMutablePointer<Double>, h: Int, length: Int) {
+        let q = p + h
+        for j in 0..<length {
+            let u = p[j], v = q[j]
+            p[j] = u + v; q[j] = u - v
+        }
+    }
+
+    /// The textbook level-by-level transform (the reference the fast one is
+    /// tested against).
+    public static func referenceTransform(_ f: inout [Double]) {
+        let count = f.count
+        precondition(count > 0 && count & (count - 1) == 0, "Walsh–Hadamard transform needs a power-of-two length")
         var h = 1
         while h < count {
             var i = 0
             while i < count {
                 for j in i..<(i + h) {
-                    let u = p[j], v = p[j + h]
-                    p[j] = u + v
-                    p[j + h] = u - v
+                    let u = f[j], v = f[j + h]
+                    f[j] = u + v
+                    f[j + h] = u - v
                 }
                 i += 2 * h
             }

@@ -3,6 +3,14 @@ import CLapack
 /// Thin Swift entry points to the BLAS routines the project uses. All
 /// matrices are column-major.
 public enum BLAS {
+    /// Switches OpenBLAS's own threads off (once per process). The all-states
+    /// kernels split their work into fixed chunks on their own threads; nested
+    /// OpenBLAS threads would only spin against them, and their partition of
+    /// a product depends on OPENBLAS_NUM_THREADS, which must not change bits.
+    public static let singleThreaded: Void = {
+        openblas_set_num_threads(1)
+    }()
+
     /// C = alpha * op(A) * op(B) + beta * C   (cblas_dgemm)
     ///
     /// Raw-pointer form for hot loops: `a` is `m x k` after `op`, `b` is
@@ -18,6 +26,18 @@ public enum BLAS {
         cblas_dgemm(
             CblasColMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), beta, c, Int32(max(ldc, 1)))
+    }
+
+    /// C = alpha * Aᵀ A + beta * C on the upper triangle of the `n × n` C,
+    /// A `k × n` (cblas_dsyrk, column-major, upper, transposed).
+    @inlinable
+    public static func syrkUpperTransposed(
+        n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        if n == 0 { return }
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(n), Int32(k), alpha, a, Int32(max(lda, 1)),
+                    beta, c, Int32(max(ldc, 1)))
     }
 
     /// Returns op(A) * op(B).

@@ -49,7 +49,8 @@ public final class CVodeIntegrator {
     /// `CVodeCreate(CV_BDF)`, `CVodeInit`, `CVodeSStolerances` or
     /// `CVodeSVtolerances`, `CVodeRootInit`, the step options of `method`, and
     /// `CVodeSetLinearSolver` with `SUNLinSol_Dense` (plus `CVodeSetJacFn` if
-    /// the system provides its Jacobian) or `SUNLinSol_SPGMR` without
+    /// the system provides its Jacobian) or `SUNLinSol_SPGMR`, left-
+    /// preconditioned (`CVodeSetPreconditioner`) if the system provides a
     /// preconditioner (plus `CVodeSetJacTimes` if it provides J v). CVODE's
     /// own error printing is switched off (`CVodeSetErrFile(mem, NULL)`):
     /// its errors become Swift errors.
@@ -125,12 +126,19 @@ public final class CVodeIntegrator {
                     family: .linearSolverInterface)
             }
         case .gmres(let krylovDimension):
+            let preconditioning = system.providesPreconditioner ? SUN_PREC_LEFT : SUN_PREC_NONE
             linearSolver = try allocated(
-                SUNLinSol_SPGMR(stateVector, Int32(SUN_PREC_NONE), Int32(krylovDimension), context),
+                SUNLinSol_SPGMR(stateVector, Int32(preconditioning), Int32(krylovDimension), context),
                 "SUNLinSol_SPGMR")
             try check(
                 CVodeSetLinearSolver(memory, linearSolver, nil), "CVodeSetLinearSolver",
                 family: .linearSolverInterface)
+            if system.providesPreconditioner {
+                try check(
+                    CVodeSetPreconditioner(
+                        memory, CVodeCallbacks.preconditionerSetup, CVodeCallbacks.preconditionerSolve),
+                    "CVodeSetPreconditioner", family: .linearSolverInterface)
+            }
             if system.providesJacobianVectorProduct {
                 try check(
                     CVodeSetJacTimes(

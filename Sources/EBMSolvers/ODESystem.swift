@@ -62,11 +62,57 @@ public protocol ODESystem: AnyObject {
         vector: UnsafeBufferPointer<Double>,
         product: UnsafeMutableBufferPointer<Double>
     ) throws
+
+    /// Whether the system supplies a left preconditioner `P ≈ I - γJ` for
+    /// GMRES (`preparePreconditioner`, `solvePreconditioner`). Default false.
+    var providesPreconditioner: Bool { get }
+
+    /// Builds the preconditioner at (t, y) for `I - γJ` (CVODE's
+    /// `CVLsPrecSetupFn`, called at most as often as the Jacobian would be).
+    func preparePreconditioner(
+        time: Double,
+        state: UnsafeBufferPointer<Double>,
+        rightHandSide: UnsafeBufferPointer<Double>,
+        gamma: Double
+    ) throws
+
+    /// Solves `P z = r` with the preconditioner last prepared, for the γ of
+    /// the current step (CVODE's `CVLsPrecSolveFn`). Every entry of
+    /// `solution` must be written.
+    func solvePreconditioner(
+        time: Double,
+        state: UnsafeBufferPointer<Double>,
+        rightHandSide: UnsafeBufferPointer<Double>,
+        residual: UnsafeBufferPointer<Double>,
+        solution: UnsafeMutableBufferPointer<Double>,
+        gamma: Double
+    ) throws
 }
 
 extension ODESystem {
     public var providesDenseJacobian: Bool { false }
     public var providesJacobianVectorProduct: Bool { false }
+    public var providesPreconditioner: Bool { false }
+
+    public func preparePreconditioner(
+        time: Double,
+        state: UnsafeBufferPointer<Double>,
+        rightHandSide: UnsafeBufferPointer<Double>,
+        gamma: Double
+    ) throws {
+        preconditionFailure("\(type(of: self)) says providesPreconditioner but does not implement preparePreconditioner")
+    }
+
+    public func solvePreconditioner(
+        time: Double,
+        state: UnsafeBufferPointer<Double>,
+        rightHandSide: UnsafeBufferPointer<Double>,
+        residual: UnsafeBufferPointer<Double>,
+        solution: UnsafeMutableBufferPointer<Double>,
+        gamma: Double
+    ) throws {
+        preconditionFailure("\(type(of: self)) says providesPreconditioner but does not implement solvePreconditioner")
+    }
 
     public func evaluateJacobian(
         time: Double,

@@ -82,6 +82,38 @@ enum CVodeCallbacks {
         return validated(UnsafeBufferPointer(product), .jacobianVectorProduct, t, integrator)
     }
 
+    /// CVLsPrecSetupFn: builds the preconditioner for I - γJ at (t, y); it
+    /// is rebuilt from the system each time, so the Jacobian data are current.
+    static let preconditionerSetup: CVLsPrecSetupFn = { t, y, fy, _, jacobianCurrent, gamma, userData in
+        let integrator = CVodeIntegrator.recovered(from: userData)
+        let n = integrator.dimension
+        do {
+            try integrator.system.preparePreconditioner(
+                time: t, state: entries(of: y, count: n), rightHandSide: entries(of: fy, count: n), gamma: gamma)
+        } catch {
+            integrator.callbackError = error
+            return -1
+        }
+        jacobianCurrent?.pointee = 1
+        return 0
+    }
+
+    /// CVLsPrecSolveFn: z = P⁻¹ r.
+    static let preconditionerSolve: CVLsPrecSolveFn = { t, y, fy, r, z, gamma, _, _, userData in
+        let integrator = CVodeIntegrator.recovered(from: userData)
+        let n = integrator.dimension
+        let solution = mutableEntries(of: z, count: n)
+        do {
+            try integrator.system.solvePreconditioner(
+                time: t, state: entries(of: y, count: n), rightHandSide: entries(of: fy, count: n),
+                residual: entries(of: r, count: n), solution: solution, gamma: gamma)
+        } catch {
+            integrator.callbackError = error
+            return -1
+        }
+        return validated(UnsafeBufferPointer(solution), .jacobianVectorProduct, t, integrator)
+    }
+
     /// CVRootFn: g(t, y). CVODE treats any non-zero return as a failure.
     static let rootFunctions: CVRootFn = { t, y, gout, userData in
         let integrator = CVodeIntegrator.recovered(from: userData)

@@ -10,7 +10,8 @@ struct EBMFlowCommand: ParsableCommand {
         commandName: "ebmflow",
         abstract: "Gradient-flow analysis of energy-based model learning over binary variables.",
         version: EBMFlowVersion.current,
-        subcommands: [Run.self, FixedPoints.self, Continue.self, Sweep.self, Validate.self, Info.self, Plot.self]
+        subcommands: [Run.self, FixedPoints.self, Continue.self, Sweep.self, Validate.self, Info.self, Plot.self,
+                      Export.self, Integrate.self]
     )
 }
 
@@ -220,6 +221,85 @@ struct Plot: ParsableCommand {
         }
     }
 }
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a scenario's resolved problem (target, model, initial parameters, tolerances) as problem.json.",
+        discussion: "Another solver reading problem.json integrates exactly the same gradient flow (bench/peers/ do).")
+    @Argument(help: "Scenario YAML file (default: the embedded demo scenario).")
+    var scenario: String?
+    @Option(name: .long, help: "Folder to write problem.json into.")
+    var output: String
+    @Flag(name: .long, help: "Overwrite an existing problem.json.")
+    var force = false
+
+    func run() throws {
+        do {
+            let resolved = try ScenarioRunner.check(try loadScenario(scenario))
+            let path = (output as NSString).appendingPathComponent("problem.json")
+            if !force && FileManager.default.fileExists(atPath: path) {
+                throw ResolutionError(keyPath: "--output", message: "\(path) exists; pass --force to overwrite it")
+            }
+            print("wrote \(try ExportedProblem(resolved).write(into: output))")
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct Integrate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Integrate a scenario's flow from init to t_end without analyses or files, and report the time it took (JSON).",
+        discussion: "For benchmarks: prints wall times, CVODE's counters and peak memory as one JSON object; --final-state writes the parameters at t_end.")
+    @Argument(help: "Scenario YAML file (default: the embedded demo scenario).")
+    var scenario: String?
+    @Option(name: .long, help: "Relative tolerance (default: the scenario's).")
+    var rtol: Double?
+    @Option(name: .long, help: "Absolute tolerance (default: the scenario's).")
+    var atol: Double?
+    @Option(name: .long, help: "auto | dense | gmres (default: the scenario's).")
+    var linearSolver: String?
+    @Flag(name: .long, help: "No diagonal preconditioner for GMRES.")
+    var noPreconditioner = false
+    @Option(name: .long, help: "Threads of the all-states passes (default: all cores).")
+    var threads: Int?
+    @Option(name: .customLong("repeat"), help: "Integrations to time (each builds the flow anew).")
+    var repetitions: Int = 1
+    @Option(name: .long, help: "Also time this many right-hand sides and J·v products at init.")
+    var rhsCalls: Int = 0
+    @Flag(name: .long, help: "Only time the right-hand sides (with --rhs-calls).")
+    var noIntegration = false
+    @Option(name: .long, help: "Write the free parameters at the stop time here, one per line (%.17g).")
+    var finalState: String?
+
+    func run() throws {
+        do {
+            var loaded = try loadScenario(scenario)
+            loaded.analyses = AnalysesSpecification()
+            let resolved = try ScenarioRunner.check(loaded)
+            var method = resolved.method
+            if let rtol { method.relativeTolerance = rtol }
+            if let atol { method.absoluteTolerance = atol }
+            if let linearSolver {
+                guard let choice = LinearSolverSelection(rawValue: linearSolver) else {
+                    throw ResolutionError(keyPath: "--linear-solver", message: "expected auto, dense or gmres, got \(linearSolver)")
+                }
+                method.linearSolver = choice
+            }
+            if let threads { method.parallelism = Parallelism(threads: threads) }
+            method.preconditioner = !noPreconditioner
+            let (timing, state) = try FlowTiming.measure(resolved, method: method, repeats: repetitions, rhsCalls: rhsCalls,
+                                                         integrate: !noIntegration)
+            if let finalState {
+                try AtomicFile.write(state.map { String(format: "%.17g", $0) }.joined(separator: "\n") + "\n", to: finalState)
+            }
+            print(try timing.json())
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
 
 Interruption.install()
 Cluster.startIfLaunched()

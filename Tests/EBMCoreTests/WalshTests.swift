@@ -25,6 +25,21 @@ import EBMCore
         }
     }
 
+    /// The blocked, parallel transform does the textbook butterflies in
+    /// another order: the same bits for every length and thread count.
+    @Test func fastTransformIsBitIdenticalToTheTextbookOne() {
+        for n in [1, 2, 3, 4, 7, 15, 16, 17, 19] {
+            let f = randomVector(1 << n, scale: 1, seed: UInt64(40 + n))
+            var reference = f
+            Walsh.referenceTransform(&reference)
+            for threads in [1, 2, 3] {
+                var fast = f
+                Walsh.transform(&fast, parallelism: Parallelism(threads: threads))
+                #expect(fast == reference, "n = \(n), \(threads) threads")
+            }
+        }
+    }
+
     @Test func characterIsProductOfSpins() {
         for a in 0..<16 {
             for x in 0..<16 {

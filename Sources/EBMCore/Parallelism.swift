@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+
+/// How many threads an all-states kernel may use.
+///
+/// Kernels split their work into chunks whose number and boundaries depend
+/// only on the problem size, never on `threads`, and combine partial sums
+/// in chunk order: the results are the same bits whatever the thread count.
+/// Threads only decide who computes which chunk.
+public struct Parallelism: Sendable, Equatable {
+    /// At least 1.
+    public let threads: Int
+
+    public init(threads: Int) {
+        self.threads = max(1, threads)
+    }
+
+    public static let serial = Parallelism(threads: 1)
+
+    /// One thread per online core.
+    public static let automatic = Parallelism(threads: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// Runs `body(chunk)` for every chunk in `0 ..< count`, on up to
+    /// `threads` threads (chunks dealt round-robin; `body` must only write
+    /// what belongs to its chunk).
+    @inlinable
+    public func forEachChunk(_ count: Int, _ body: (Int) -> Void) {
+        let workers = min(threads, count)
+        if workers <= 1 {
+            for chunk in 0..<count { body(chunk) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var chunk = worker
+                while chunk < count {
+                    body(chunk)
+                    chunk += workers
+                }
+            }
+        }
+    }
+}
