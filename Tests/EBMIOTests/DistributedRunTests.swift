@@ -142,21 +142,7 @@ struct DistributedRunTests {
 
     /// A basin map long enough (24 rows of 40 starts, seconds) to be
     /// stopped part-way.
-    static let longScenarioText = """
-    name: distributed-long
-    spins: 3
-    target: {kind: random, seed: 8, orders: [1, 2, 3], scale: [0.5, 0.5, 0.4]}
-    model: {kind: rbm, hidden: 1}
-    init: {kind: zeros}
-    integrator: {t_end: 1000}
-    analyses:
-      basins:
-        plane: {random: 3, center: init}
-        range: {x: [-1.5, 1.5], y: [-1.5, 1.5]}
-        resolution: [40, 24]
-        t_max: 1000
-        tol: 1.0e-8
-    """
+    static let longScenarioText = basinScenario(name: "distributed-long", resolution: (40, 24))
 
     /// A scenario file and its single-process (`--threads 1`) results.
     static func singleProcessRun(_ text: String) -> (scenario: String, folder: String) {

@@ -30,21 +30,7 @@ func runEbmflow(_ arguments: [String], interruptWhenExists path: String? = nil) 
 }
 
 @Suite(.serialized) struct InterruptionTests {
-    static let scenarioText = """
-    name: interrupt
-    spins: 3
-    target: {kind: random, seed: 8, orders: [1, 2, 3], scale: [0.5, 0.5, 0.4]}
-    model: {kind: rbm, hidden: 1}
-    init: {kind: zeros}
-    integrator: {t_end: 1000}
-    analyses:
-      basins:
-        plane: {random: 3, center: init}
-        range: {x: [-1.5, 1.5], y: [-1.5, 1.5]}
-        resolution: [40, 40]
-        t_max: 1000
-        tol: 1.0e-8
-    """
+    static let scenarioText = basinScenario(name: "interrupt", resolution: (40, 40))
 
     /// A basin run killed with SIGINT part-way exits 130 with a checkpoint
     /// and a message saying how to resume; `--resume` then writes the same

@@ -22,21 +22,7 @@ import EBMScenario
 
     /// A basin map run on 1 and on 2 threads writes the same bytes.
     @Test func basinFilesDoNotDependOnThreads() throws {
-        let yaml = """
-        name: threads
-        spins: 3
-        target: {kind: random, seed: 8, orders: [1, 2, 3], scale: [0.5, 0.5, 0.4]}
-        model: {kind: rbm, hidden: 1}
-        init: {kind: zeros}
-        integrator: {t_end: 1000}
-        analyses:
-          basins:
-            plane: {random: 3, center: init}
-            range: {x: [-1.5, 1.5], y: [-1.5, 1.5]}
-            resolution: [9, 9]
-            t_max: 1000
-            tol: 1.0e-8
-        """
+        let yaml = basinScenario(name: "threads", resolution: (9, 9))
         let one = temporaryFolder(), two = temporaryFolder()
         _ = try ScenarioRunner.run(try scenario(yaml), options: RunOptions(output: one, quiet: true, threads: 1))
         _ = try ScenarioRunner.run(try scenario(yaml), options: RunOptions(output: two, quiet: true, threads: 2))
