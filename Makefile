@@ -5,7 +5,7 @@
 #   make bench  release build, then ebmflow against scipy and scikit-sundae
 #               on the same problems (bench/run.py; writes bench/results.md)
 SWIFT    ?= swift
-APT_DEPS := libsundials-dev liblapacke-dev libopenblas-dev gnuplot-nox
+APT_DEPS := libsundials-dev liblapacke-dev libopenblas-dev gnuplot-nox libopenmpi-dev openmpi-bin pkg-config
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE  := .build/release/ebmflow
 DEMO_OUT := out/demo

@@ -11,6 +11,10 @@ import PackageDescription
 //   -> EBMAnalysis (gradient flow, trajectory, orders, ...)
 //   -> EBMIO (scenario -> problem, .dat and JSON writers)
 //   -> ebmflow (the command line)
+//   CMPI (system library: Open MPI) -> EBMDistributed (MPI session, byte
+//   messages, the work farm; knows nothing of EBMs) -> ebmflow
+//   CSundialsParallel (CVODE on nvector_parallel) + EBMDistributed + EBMCore
+//   -> EBMFullModel (the full model ising(n) split over ranks) -> ebmflow
 let package = Package(
     name: "ebmflow",
     platforms: [.macOS(.v13)],
@@ -25,6 +29,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSundials", providers: [.apt(["libsundials-dev"])]),
         .systemLibrary(name: "CLapack", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .target(name: "EBMDistributed", dependencies: ["CMPI"]),
+        .systemLibrary(name: "CSundialsParallel", pkgConfig: "ompi-c", providers: [.apt(["libsundials-dev", "libopenmpi-dev"])]),
+        .target(name: "EBMFullModel", dependencies: ["CSundialsParallel", "EBMDistributed", "EBMCore"]),
         .target(name: "EBMLinearAlgebra", dependencies: ["CLapack"]),
         .target(name: "EBMCore", dependencies: ["EBMLinearAlgebra"]),
         .target(name: "EBMSolvers", dependencies: ["CSundials", "EBMLinearAlgebra"]),
@@ -32,7 +40,7 @@ let package = Package(
         .target(name: "EBMAnalysis", dependencies: ["EBMSolvers", "EBMCore"]),
         .target(name: "EBMIO", dependencies: ["EBMAnalysis", "EBMCore", "EBMSolvers", "EBMLinearAlgebra", "EBMScenario"]),
         .executableTarget(name: "ebmflow", dependencies: [
-            "EBMIO", "EBMAnalysis", "EBMCore",
+            "EBMIO", "EBMAnalysis", "EBMCore", "EBMDistributed", "EBMLinearAlgebra", "EBMFullModel", "EBMScenario",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "EBMCoreTests", dependencies: ["EBMCore", "EBMLinearAlgebra"]),
@@ -40,6 +48,7 @@ let package = Package(
         .testTarget(name: "EBMScenarioTests", dependencies: ["EBMScenario"]),
         .testTarget(name: "EBMAnalysisTests", dependencies: ["EBMAnalysis", "EBMSolvers", "EBMCore"]),
         .testTarget(name: "EBMIOTests", dependencies: ["EBMIO", "EBMCore"]),
+        .testTarget(name: "EBMDistributedTests", dependencies: ["EBMDistributed"]),
     ],
     swiftLanguageModes: [.v5]
 )

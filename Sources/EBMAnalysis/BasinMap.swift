@@ -6,7 +6,7 @@ import Foundation
 
 /// Where one initial condition ends (Attractors.jl's mapper idea: one
 /// mapper labels one start; maps are thin loops on top).
-public enum BasinOutcome: Sendable {
+public enum BasinOutcome: Sendable, Equatable {
     /// `|∇L| < tolerance` at `time`.
     case converged(state: [Double], time: Double)
     /// Still moving in the effective model at the time limit.
@@ -173,14 +173,21 @@ public struct BasinMap: Sendable {
 public func basinMap(objective: LearningObjective, method: GradientFlowMethod, plane: Plane, xs: [Double], ys: [Double],
                      maximumTime: Double, tolerance: Double, catalog initial: FixedPointCatalog,
                      tolerances: ClassificationTolerances, threads: Int, identity: AttractorIdentity = .parameters,
-                     matchTolerance: Double = 1e-6, progress: ((Int, Int) -> Void)? = nil) throws -> BasinMap {
+                     matchTolerance: Double = 1e-6, completedRows: [Int: [BasinOutcome]] = [:],
+                     onRow: ((Int, [BasinOutcome]) -> Void)? = nil, shouldStop: () -> Bool = { Interruption.isRequested },
+                     progress: ((Int, Int) -> Void)? = nil) throws -> BasinMap {
     precondition(threads >= 1)
+    // Rows finished by an earlier, interrupted run are taken as they are:
+    // labelling below runs in grid order, so the result is the same bytes.
     // The workers are the parallelism: their all-states passes stay on their own thread.
     var method = method
     if threads > 1 { method.parallelism = .serial }
     var outcomes = [[BasinOutcome]](repeating: [], count: ys.count)
+    for (j, row) in completedRows where j < ys.count && row.count == xs.count { outcomes[j] = row }
+    let pending = ys.indices.filter { outcomes[$0].isEmpty }
     let lock = NSLock()
-    var nextRow = 0, doneRows = 0
+    var nextPending = 0, doneRows = ys.count - pending.count
+    var stopped = false
     var setupError: Error?
     DispatchQueue.concurrentPerform(iterations: threads) { _ in
         let mapper: BasinMapper
@@ -192,20 +199,26 @@ public func basinMap(objective: LearningObjective, method: GradientFlowMethod, p
         }
         while true {
             lock.lock()
-            let j = nextRow
-            nextRow += 1
+            if shouldStop() { stopped = true }
+            let k = stopped ? pending.count : nextPending
+            nextPending += 1
             lock.unlock()
-            if j >= ys.count { return }
+            if k >= pending.count { return }
+            let j = pending[k]
             let row = xs.map { mapper.outcome(from: plane.point($0, ys[j])) }
             lock.lock()
             outcomes[j] = row
             doneRows += 1
             let done = doneRows
+            onRow?(j, row)
             lock.unlock()
             progress?(done, ys.count)
         }
     }
     if let setupError { throw setupError }
+    if stopped && outcomes.contains(where: \.isEmpty) {
+        throw AnalysisInterrupted(analysis: "basins", completedUnits: outcomes.filter { !$0.isEmpty }.count, totalUnits: ys.count)
+    }
 
     var catalog = initial
     var attractors: [Attractor] = []

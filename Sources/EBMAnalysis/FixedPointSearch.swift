@@ -101,8 +101,14 @@ public struct FixedPointReport: Sendable {
 /// - `homotopy`: Newton-homotopy paths from the first starts.
 /// Catalog order is deterministic: trajectory, newton (start order),
 /// plateau, deflation, homotopy.
+///
+/// `completedStarts` are Newton outcomes of an interrupted run (by start
+/// index), taken as they are; `onStart` sees every new one (to checkpoint);
+/// an interruption request stops the Newton phase with `AnalysisInterrupted`.
 public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory?, search: FixedPointSearch,
                             catalog initial: FixedPointCatalog = FixedPointCatalog(),
+                            completedStarts: [Int: NewtonOutcome] = [:],
+                            onStart: ((Int, NewtonOutcome) -> Void)? = nil,
                             progress: ((String) -> Void)? = nil) throws -> FixedPointReport {
     let objective = problem.objective
     let system = GradientSystem(objective: objective)
@@ -153,13 +159,21 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
     let starts = try (0..<search.starts).map { try problem.startDistribution(search.seed &+ UInt64($0)) }
     if search.methods.contains(.newton) && !starts.isEmpty {
         progress?("fixed points: Newton from \(starts.count) random starts on \(search.threads) threads")
-        let results = parallelMap(starts, threads: search.threads) { start -> Result<NewtonResult, Error> in
-            Result { try newton.solve(GradientSystem(objective: objective), from: start) }
+        let lock = NSLock()
+        let results = parallelMap(Array(starts.indices), threads: search.threads, done: completedStarts) { k -> NewtonOutcome in
+            let outcome: NewtonOutcome
+            do { outcome = .solved(try newton.solve(GradientSystem(objective: objective), from: starts[k])) }
+            catch { outcome = .failed("\(error)") }
+            lock.lock(); onStart?(k, outcome); lock.unlock()
+            return outcome
         }
-        for (k, result) in results.enumerated() {
-            switch result {
-            case let .success(value): try consider(value, error: nil, method: "newton", start: k)
-            case let .failure(error): try consider(nil, error: error, method: "newton", start: k)
+        guard results.count == starts.count else {
+            throw AnalysisInterrupted(analysis: "fixed_points", completedUnits: results.count, totalUnits: starts.count)
+        }
+        for k in starts.indices {
+            switch results[k]! {
+            case let .solved(value): try consider(value, error: nil, method: "newton", start: k)
+            case let .failed(reason): try consider(nil, error: StoredError(description: reason), method: "newton", start: k)
             }
         }
     }
@@ -215,23 +229,37 @@ func symmetryImages(_ free: [Double], objective: LearningObjective, limit: Int) 
         .map { objective.freeParameters($0) }
 }
 
-/// `transform` over `items` on `threads` threads; results in item order.
-func parallelMap<T, R>(_ items: [T], threads: Int, _ transform: (T) -> R) -> [R] {
-    var results = [R?](repeating: nil, count: items.count)
+/// A Newton solve from one start, as a checkpoint keeps it.
+public enum NewtonOutcome: Sendable {
+    case solved(NewtonResult)
+    case failed(String)
+}
+
+/// An error kept as its text (from a checkpoint).
+struct StoredError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// `transform` over `items` on `threads` threads, results by item index;
+/// items whose index is in `done` are not recomputed. Stops handing out
+/// items when an interruption is requested: then fewer results come back.
+func parallelMap<R>(_ items: [Int], threads: Int, done: [Int: R] = [:], _ transform: (Int) -> R) -> [Int: R] {
+    var results = done
+    let pending = items.filter { done[$0] == nil }
     let lock = NSLock()
     var next = 0
-    DispatchQueue.concurrentPerform(iterations: max(1, min(threads, items.count))) { _ in
+    DispatchQueue.concurrentPerform(iterations: max(1, min(threads, max(pending.count, 1)))) { _ in
         while true {
             lock.lock()
-            let k = next
+            let k = Interruption.isRequested ? pending.count : next
             next += 1
             lock.unlock()
-            if k >= items.count { return }
-            let value = transform(items[k])
+            if k >= pending.count { return }
+            let value = transform(pending[k])
             lock.lock()
-            results[k] = value
+            results[pending[k]] = value
             lock.unlock()
         }
     }
-    return results.map { $0! }
+    return results
 }

@@ -159,23 +159,70 @@ public final class GradientFlow {
         if tolerance > 0 && system.gradientNorm(at: state) < tolerance {
             return .gradientTolerance
         }
-        while integrator.time < end {
-            if case let .root(t, directions) = try integrator.step(toward: end) {
-                try onRoot?(t, directions)
-                continue
-            }
-            let t = integrator.time
-            try afterStep?(t)
-            if tolerance > 0 {
-                // The interpolant's derivative is -∇L to within the local
-                // error: only near the threshold is the exact norm worth a pass.
-                let approximate = Vector.norm(try velocity(at: t))
-                if approximate < 10 * tolerance,
-                   system.gradientNorm(at: state) < tolerance {
-                    return .gradientTolerance
+        // CVODE's mxstep counts steps per CVode call, and one-step mode makes
+        // every call one step: the budget is enforced here instead.
+        let firstStep = integrator.statistics.steps
+        do {
+            while integrator.time < end {
+                if integrator.statistics.steps - firstStep >= method.maxSteps {
+                    throw GradientFlowError(what: "CVODE took max_steps = \(method.maxSteps) steps (CV_TOO_MUCH_WORK) without reaching t = \(end)",
+                                            time: integrator.time, stepSize: integrator.statistics.lastStepSize,
+                                            gradientNorm: currentGradientNorm(), largestParameter: largestParameter(),
+                                            remedy: "raise integrator.max_steps, loosen rtol/atol, or shorten t_end")
+                }
+                if case let .root(t, directions) = try integrator.step(toward: end) {
+                    try onRoot?(t, directions)
+                    continue
+                }
+                let t = integrator.time
+                try afterStep?(t)
+                if tolerance > 0 {
+                    // The interpolant's derivative is -∇L to within the local
+                    // error: only near the threshold is the exact norm worth a pass.
+                    let approximate = Vector.norm(try velocity(at: t))
+                    if approximate < 10 * tolerance,
+                       system.gradientNorm(at: state) < tolerance {
+                        return .gradientTolerance
+                    }
                 }
             }
+        } catch let error as CVodeError {
+            throw GradientFlowError(what: error.description, time: error.time ?? integrator.time,
+                                    stepSize: error.stepSize ?? integrator.statistics.lastStepSize,
+                                    gradientNorm: currentGradientNorm(), largestParameter: largestParameter(),
+                                    remedy: "try linear_solver: gmres or dense, tighter rtol/atol, or a larger max_steps")
         }
         return .endTime
+    }
+
+    /// The free parameter of largest magnitude at the integrator's state,
+    /// by name (overflowing weights are the usual cause of failures).
+    func largestParameter() -> (name: String, value: Double)? {
+        let theta = state
+        guard let j = theta.indices.max(by: { abs(theta[$0]) < abs(theta[$1]) }) else { return nil }
+        return (problem.objective.freeParameterNames[j], theta[j])
+    }
+
+    /// `|∇L|` at the integrator's state (nil when it cannot be evaluated).
+    func currentGradientNorm() -> Double? {
+        let norm = Vector.norm(problem.objective.evaluate(state).gradient)
+        return norm.isFinite ? norm : nil
+    }
+}
+
+/// The flow could not be integrated: what CVODE reported, where (time, step
+/// size, |∇L| there) and what to change.
+public struct GradientFlowError: Error, CustomStringConvertible {
+    public let what: String
+    public let time: Double
+    public let stepSize: Double
+    public let gradientNorm: Double?
+    public let largestParameter: (name: String, value: Double)?
+    public let remedy: String
+
+    public var description: String {
+        let gradient = gradientNorm.map { String(format: "%.3e", $0) } ?? "not finite"
+        let largest = largestParameter.map { ", largest parameter \($0.name) = \(String(format: "%.6g", $0.value))" } ?? ""
+        return "\(what); at t = \(String(format: "%.6g", time)), step size \(String(format: "%.3e", stepSize)), |grad L| = \(gradient)\(largest); \(remedy)"
     }
 }

@@ -40,7 +40,7 @@ public enum InteractionOrders {
 /// target from a tiny initialisation), its distance would be integration
 /// noise, and its normalised distance and times are undefined (NaN,
 /// `.trivial`).
-public struct OrderReference: Sendable {
+public struct OrderReference: Sendable, Codable {
     public let spins: Int
     /// `J(θ_∞)`, `a ≠ 0`, canonical order.
     public let finalCouplings: [Double]
@@ -106,7 +106,7 @@ public struct OrderDistances: Sendable, Equatable {
 }
 
 /// The convergence time of one order at one threshold.
-public enum OrderTime: Sendable, Equatable {
+public enum OrderTime: Sendable, Equatable, Codable {
     /// `t_k(ε) = inf{ t : distance(t') ≤ ε for all t' ≥ t }`.
     case reached(Double)
     /// The order's normalising distance is ~0: there is nothing to learn.
@@ -178,7 +178,7 @@ public struct OrderConvergenceProblem: Sendable {
 }
 
 /// The convergence times of every order, found by CVODE root finding.
-public struct OrderConvergence: Sendable {
+public struct OrderConvergence: Sendable, Codable {
     public let thresholds: [Double]
     public let reference: OrderReference
     /// `couplingTimes[k - 1][j] = t_k(ε_j)` from `r_k`.

@@ -26,6 +26,8 @@ public struct MemoryEstimate {
         case let .mlp(layers, _):
             p = Double(zip([spins] + layers, layers).map { ($0 + 1) * $1 }.reduce(0, +) + (layers.last ?? 0) + 1)
             doubles += states * Double(4 * layers.reduce(0, +))
+            // direction-stacked tangents of the dense curvature, a chunk at a time
+            doubles += min(p * states * Double(layers.reduce(0, +)), Double(1 << 21)) * Double(2 * layers.count + 4)
         }
         doubles += 30 * p                              // CVODE vectors and history
         if Int(p) <= LinearSolverSelection.denseLimit {

@@ -11,8 +11,12 @@ public struct PlotRenderer {
         ("information.gp", "information.dat"),
         ("basins.gp", "basins.dat"),
         ("portrait.gp", "field.dat"),
+        ("fixed_points.gp", "fixed_points.dat"),
         ("bifurcation.gp", "bifurcation.dat"),
+        ("likelihood.gp", "trajectory.dat"),
     ]
+    /// Scripts that also need a column of their data file.
+    public static let requiredColumns: [String: String] = ["likelihood.gp": "test_loglik"]
 
     public let scriptsFolder: String
 
@@ -28,11 +32,23 @@ public struct PlotRenderer {
         self.scriptsFolder = found
     }
 
+    /// Whether the `# columns:` header of a data file names `column`.
+    static func file(_ path: String, hasColumn column: String) -> Bool {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return false }
+        for line in text.split(separator: "\n") {
+            guard line.hasPrefix("#") else { break }
+            if line.hasPrefix("# columns:") { return line.split(separator: " ").contains { $0 == column } }
+        }
+        return false
+    }
+
     /// Renders every plot whose data exists; returns the PNG paths.
     public func render(folder: String) throws -> [String] {
         var written: [String] = []
         for (script, data) in Self.scripts {
-            guard FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent(data)) else { continue }
+            let path = (folder as NSString).appendingPathComponent(data)
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            if let column = Self.requiredColumns[script], !Self.file(path, hasColumn: column) { continue }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             let escaped = folder.replacingOccurrences(of: "'", with: "''")

@@ -17,6 +17,13 @@ public struct ResolutionError: Error, CustomStringConvertible {
     public var description: String { "\(keyPath): \(message)" }
 }
 
+/// Several resolution problems found together (one alone reads as itself).
+public struct ResolutionErrors: Error, CustomStringConvertible {
+    public let errors: [ResolutionError]
+    public init(_ errors: [ResolutionError]) { self.errors = errors }
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
 /// A scenario turned into the objects that compute: the target, the model,
 /// the starting point and the learning objective with its frozen parameters.
 public struct ResolvedScenario {
@@ -24,8 +31,11 @@ public struct ResolvedScenario {
     public let target: Target
     /// The target before `beta` (the family that `beta` continuation moves in).
     public let baseTarget: Target
-    /// Sample counts per state of a `data` target (for pseudocount continuation).
+    /// Sample counts per state of a `data` target (for pseudocount continuation);
+    /// with a held-out split, of the training samples only.
     public let counts: [Double]?
+    /// A `data` target's held-out split (`target.holdout`), if any.
+    public let split: DataSplit?
     public let model: any EnergyModel
     /// All model parameters at t = 0 (frozen ones keep these values).
     public let initialParameters: [Double]
@@ -36,26 +46,40 @@ public struct ResolvedScenario {
         self.scenario = scenario
         let n = scenario.spins
         try MemoryEstimate(spins: n, model: scenario.model, analyses: scenario.analyses).check()
-        let (base, dataCounts) = try Self.target(scenario)
+        // Independent problems are collected and reported together.
+        var problems: [ResolutionError] = []
+        func attempt<T>(_ body: () throws -> T) throws -> T? {
+            do { return try body() } catch let error as ResolutionError { problems.append(error); return nil }
+        }
+        let resolvedTarget = try attempt { try Self.target(scenario) }
+        let resolvedModel = try attempt { try Self.model(scenario.model, spins: n) }
+        var frozen = Set<Int>()
+        var initial: [Double]?
+        if let model = resolvedModel {
+            if case let .values(values) = scenario.initialization {
+                for name in values.keys.sorted() where model.parameterIndex(named: name) == nil {
+                    problems.append(ResolutionError(keyPath: "init.values", message: UnknownParameterError(name: name, model: model).description))
+                }
+            }
+            for name in scenario.model.frozen {
+                if let j = model.parameterIndex(named: name) { frozen.insert(j) } else {
+                    problems.append(ResolutionError(keyPath: "model.frozen", message: UnknownParameterError(name: name, model: model).description))
+                }
+            }
+            if frozen.count == model.parameterCount {
+                problems.append(ResolutionError(keyPath: "model.frozen", message: "every parameter is frozen, so nothing can move; free at least one"))
+            }
+            if problems.isEmpty { initial = try Self.initialization(scenario.initialization).parameters(for: model) }
+        }
+        guard problems.isEmpty, let (base, dataCounts, dataSplit) = resolvedTarget, let model = resolvedModel, let initial else {
+            throw ResolutionErrors(problems)
+        }
         baseTarget = base
         counts = dataCounts
+        split = dataSplit
         target = try Self.wrap { try base.atInverseTemperature(scenario.target.beta) }
-        model = try Self.model(scenario.model, spins: n)
-        do {
-            initialParameters = try Self.initialization(scenario.initialization).parameters(for: model)
-        } catch let error as UnknownParameterError {
-            throw ResolutionError(keyPath: "init.values", message: error.description)
-        }
-        var frozen = Set<Int>()
-        for name in scenario.model.frozen {
-            guard let j = model.parameterIndex(named: name) else {
-                throw ResolutionError(keyPath: "model.frozen", message: UnknownParameterError(name: name, model: model).description)
-            }
-            frozen.insert(j)
-        }
-        if frozen.count == model.parameterCount {
-            throw ResolutionError(keyPath: "model.frozen", message: "every parameter is frozen, so nothing can move; free at least one")
-        }
+        self.model = model
+        initialParameters = initial
         objective = LearningObjective(model: model, target: target, frozen: frozen, frozenValues: initialParameters)
         let integrator = scenario.integrator
         method = GradientFlowMethod(relativeTolerance: integrator.relativeTolerance,
@@ -91,8 +115,8 @@ public struct ResolvedScenario {
         }
     }
 
-    /// The target before `beta`, and a data target's counts.
-    static func target(_ scenario: Scenario) throws -> (Target, [Double]?) {
+    /// The target before `beta`, and a data target's counts and split.
+    static func target(_ scenario: Scenario) throws -> (Target, [Double]?, DataSplit?) {
         let n = scenario.spins
         let spec = scenario.target
         func masks(_ couplings: [CouplingSpecification]) -> [(mask: Int, value: Double)] {
@@ -119,12 +143,21 @@ public struct ResolvedScenario {
                     throw ResolutionError(keyPath: "target.file",
                                           message: "\(path) has \(data.spins) variables (after column selection) but spins is \(n)")
                 }
-                base = try Target.frequencies(spins: n, samples: data.states, pseudocount: pseudocount)
+                var split: DataSplit?
+                if let spec = scenario.target.split {
+                    do {
+                        split = try DataSplit(samples: data.states, holdout: spec.holdout, seed: spec.seed)
+                    } catch let error as TargetError {
+                        throw ResolutionError(keyPath: "target.holdout", message: error.message)
+                    }
+                }
+                let learned = split?.training ?? data.states
+                base = try Target.frequencies(spins: n, samples: learned, pseudocount: pseudocount)
                 var counts = [Double](repeating: 0, count: 1 << n)
-                for x in data.states { counts[x] += 1 }
-                return (base, counts)
+                for x in learned { counts[x] += 1 }
+                return (base, counts, split)
             }
-            return (base, nil)
+            return (base, nil, nil)
         } catch let error as TargetError {
             throw ResolutionError(keyPath: "target", message: error.message)
         } catch let error as DataFileError {
@@ -138,8 +171,8 @@ public struct ResolvedScenario {
             return GeneralisedIsingModel(spins: n, order: order)
         case let .rbm(hidden, units):
             return RestrictedBoltzmannMachine(spins: n, hidden: hidden, units: units == .binary ? .binary : .spin)
-        case .mlp:
-            throw ResolutionError(keyPath: "model.kind", message: "mlp energies are not available in ebmflow \(EBMFlowVersion.current) yet; use ising or rbm")
+        case let .mlp(layers, activation):
+            return MultilayerPerceptron(spins: n, widths: layers, activation: MultilayerPerceptron.Activation(rawValue: activation.rawValue) ?? .tanh)
         }
     }
 

@@ -46,6 +46,29 @@ public struct RunSummary: Codable {
         }
     }
 
+    /// A data target's held-out split and the model's scores on it.
+    public struct HeldOut: Codable {
+        public var holdout: Double
+        public var splitSeed: UInt64
+        public var testSamples: Int
+        public var trainingSamples: Int
+        /// Average `log q(x)` of the held-out samples: the score of a model that
+        /// reproduces the (smoothed) training frequencies exactly.
+        public var targetTestLogLikelihood: Double
+        public var initialTestLogLikelihood: Double?
+        public var finalTestLogLikelihood: Double?
+        public var finalTrainingLogLikelihood: Double?
+        /// The largest test log-likelihood among the trajectory's samples, and its time.
+        public var bestTestLogLikelihood: Double?
+        public var bestTime: Double?
+        enum CodingKeys: String, CodingKey {
+            case holdout, splitSeed = "split_seed", testSamples = "test_samples", trainingSamples = "train_samples"
+            case targetTestLogLikelihood = "target_test_loglik", initialTestLogLikelihood = "initial_test_loglik"
+            case finalTestLogLikelihood = "final_test_loglik", finalTrainingLogLikelihood = "final_train_loglik"
+            case bestTestLogLikelihood = "best_test_loglik", bestTime = "best_time"
+        }
+    }
+
     public var ebmflow: String
     public var scenario: String
     public var scenarioHash: String
@@ -59,11 +82,13 @@ public struct RunSummary: Codable {
     public var integrator: Integrator
     public var trajectory: TrajectoryResult?
     public var orders: OrdersSummary?
+    public var heldOut: HeldOut?
 
     enum CodingKeys: String, CodingKey {
         case ebmflow, scenario, scenarioHash = "scenario_hash", spins, model, parameters
         case freeParameters = "free_parameters", frozen, targetEntropy = "target_entropy", expressivity, integrator, trajectory
         case orders
+        case heldOut = "held_out"
     }
 
     public init(resolved: ResolvedScenario, linearSolver: String) {
@@ -78,6 +103,12 @@ public struct RunSummary: Codable {
         frozen = s.model.frozen
         targetEntropy = resolved.target.entropy
         expressivity = ExpressivityReport.generic(resolved.model)
+        if let split = resolved.split, let spec = s.target.split {
+            heldOut = HeldOut(holdout: spec.holdout, splitSeed: spec.seed, testSamples: split.test.count,
+                              trainingSamples: split.training.count,
+                              targetTestLogLikelihood: DataSplit.averageLogLikelihood(
+                                  of: split.test, logProbabilities: resolved.target.logProbabilities))
+        }
         integrator = Integrator(rtol: s.integrator.relativeTolerance, atol: s.integrator.absoluteTolerance,
                                 tEnd: s.integrator.endTime, gradTol: s.integrator.gradientTolerance,
                                 linearSolver: linearSolver, maxSteps: s.integrator.maxSteps)
@@ -94,6 +125,18 @@ public struct RunSummary: Codable {
             initialKL: trajectory.samples[0].loss, finalKL: trajectory.final.loss,
             finalGradNorm: trajectory.final.gradientNorm, samples: trajectory.samples.count,
             solverStatistics: trajectory.statistics, finalParameters: finalParameters)
+    }
+
+    /// The held-out scores along a trajectory (`likelihoods` at its samples).
+    public mutating func record(_ likelihoods: [(test: Double, training: Double)], along trajectory: Trajectory) {
+        guard var heldOut, let first = likelihoods.first, let last = likelihoods.last else { return }
+        heldOut.initialTestLogLikelihood = first.test
+        heldOut.finalTestLogLikelihood = last.test
+        heldOut.finalTrainingLogLikelihood = last.training
+        let best = likelihoods.indices.max { likelihoods[$0].test < likelihoods[$1].test }!
+        heldOut.bestTestLogLikelihood = likelihoods[best].test
+        heldOut.bestTime = trajectory.samples[best].time
+        self.heldOut = heldOut
     }
 
     public func write(to path: String) throws {

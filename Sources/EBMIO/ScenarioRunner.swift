@@ -14,12 +14,20 @@ public struct RunOptions {
     public var quick = false
     /// Worker threads for parallel analyses (basin maps); results do not depend on it.
     public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Continue an interrupted run from its checkpoint in the output folder.
+    public var resume = false
+    /// Seconds between checkpoints of long analyses.
+    public var checkpointInterval = 1.0
+    /// Other processes (an MPI job) that compute the units of long analyses.
+    public var farm: UnitFarm?
 
-    public init(output: String? = nil, quiet: Bool = false, force: Bool = false, quick: Bool = false, threads: Int? = nil) {
+    public init(output: String? = nil, quiet: Bool = false, force: Bool = false, quick: Bool = false, threads: Int? = nil,
+                resume: Bool = false) {
         self.output = output
         self.quiet = quiet
         self.force = force
         self.quick = quick
+        self.resume = resume
         if let threads { self.threads = max(1, threads) }
     }
 }
@@ -57,7 +65,20 @@ public enum ScenarioRunner {
             throw ResolutionError(keyPath: "analyses.\(name)",
                                   message: "this analysis is not available in ebmflow \(EBMFlowVersion.current); available: \(availableAnalyses.sorted().joined(separator: ", "))")
         }
-        return try ResolvedScenario(scenario)
+        let resolved = try ResolvedScenario(scenario)
+        // Plane axes name parameters: check them now, not after hours of work.
+        let planes: [(PlaneSpecification, String)] = [
+            scenario.analyses.basins.map { ($0.plane, "analyses.basins.plane") },
+            scenario.analyses.portrait.map { ($0.plane, "analyses.portrait.plane") },
+        ].compactMap { $0 }
+        for (plane, keyPath) in planes {
+            if case let .axes(x, y, _) = plane {
+                let free = resolved.objective.freeParameters(resolved.initialParameters)
+                _ = try PlaneResolution.plane(.axes(x: x, y: y, center: .initialization), keyPath: keyPath, resolved: resolved,
+                                              catalog: FixedPointCatalog(), trajectoryEnd: { free })
+            }
+        }
+        return resolved
     }
 
     public static func run(_ original: Scenario, options: RunOptions) throws -> RunReport {
@@ -65,7 +86,7 @@ public enum ScenarioRunner {
         let resolved = try check(scenario)
         // `output:` is relative to the working directory, like --output.
         let folder = options.output ?? scenario.output ?? "out/\(scenario.name)"
-        try prepare(folder: folder, force: options.force)
+        try prepare(folder: folder, force: options.force, resume: options.resume)
 
         let progress = Progress(quiet: options.quiet)
         var report = RunReport(folder: folder)
@@ -95,12 +116,22 @@ public enum ScenarioRunner {
         if scenario.analyses.trajectory != nil {
             let result = try sampledTrajectory()
             summary.record(result, model: model)
-            try write(TrajectoryFiles.trajectory(result, model: model, scenario: name), "trajectory.dat", into: folder, report: &report)
+            try write(TrajectoryFiles.trajectory(result, model: model, scenario: name, split: resolved.split), "trajectory.dat",
+                      into: folder, report: &report)
             try write(TrajectoryFiles.couplings(result, target: resolved.target, scenario: name), "couplings.dat", into: folder, report: &report)
             let stats = result.statistics
             report.lines.append(String(format: "trajectory: stopped at t = %.6g (%@), KL = %.6e, |grad L| = %.3e",
                                        result.stopTime, result.stopReason.rawValue, result.final.loss, result.final.gradientNorm))
             report.lines.append("solver: \(stats.steps) steps, \(stats.rhsEvaluations) right-hand sides, \(stats.jacobianEvaluations) Jacobians, \(flow.linearSolverName) linear solver")
+            if let split = resolved.split {
+                summary.record(TrajectoryFiles.heldOutLikelihoods(result, model: model, split: split), along: result)
+                if let h = summary.heldOut, let first = h.initialTestLogLikelihood, let last = h.finalTestLogLikelihood,
+                   let best = h.bestTestLogLikelihood, let bestTime = h.bestTime {
+                    report.lines.append(String(format: "held out: %d of %d samples; test log-likelihood %.6f at t = 0, %.6f at the end, best %.6f at t = %.6g (exact fit: %.6f)",
+                                               h.testSamples, h.testSamples + h.trainingSamples, first, last, best, bestTime,
+                                               h.targetTestLogLikelihood))
+                }
+            }
         }
 
         if let spec = scenario.analyses.orders {
@@ -118,8 +149,34 @@ public enum ScenarioRunner {
                                           starts: spec.starts, seed: spec.seed, tolerances: tolerances,
                                           gradientTolerance: spec.gradientTolerance, threads: options.threads,
                                           flowMethod: resolved.method)
-            let fixedPointReport = try findFixedPoints(resolved.fixedPointProblem, trajectory: try sampledTrajectory(), search: search,
-                                                       catalog: catalog) { progress.say($0) }
+            var checkpoint = try UnitCheckpoint<NewtonRecord>.start("fixed_points", scenarioHash: ScenarioHash.of(scenario.sourceText),
+                                                                    units: spec.starts, folder: folder, resume: options.resume,
+                                                                    progress: progress)
+            let clock = CheckpointClock(interval: options.checkpointInterval)
+            let fixedPointReport: FixedPointReport
+            do {
+                var completed = checkpoint.records.mapValues(\.outcome)
+                if let farm = options.farm, search.methods.contains(.newton) {
+                    completed = try DistributedWork.newtonStarts(farm, scenario: scenario, quick: options.quick, search: search,
+                                                                 completed: completed, progress: progress) { k, record in
+                        checkpoint.records[k] = record
+                        if clock.isDue() { try? checkpoint.write(to: folder) }
+                    }
+                }
+                fixedPointReport = try findFixedPoints(resolved.fixedPointProblem, trajectory: try sampledTrajectory(), search: search,
+                                                       catalog: catalog, completedStarts: completed,
+                                                       onStart: { k, outcome in
+                                                           checkpoint.records[k] = NewtonRecord(outcome)
+                                                           if clock.isDue() { try? checkpoint.write(to: folder) }
+                                                       }) { progress.say($0) }
+            } catch is AnalysisInterrupted {
+                try checkpoint.write(to: folder)
+                throw checkpoint.interrupted(folder, noun: "Newton starts")
+            } catch let failure as DistributedFailure {
+                try checkpoint.write(to: folder)
+                throw checkpoint.failed(folder, noun: "Newton starts", because: failure)
+            }
+            checkpoint.remove(from: folder)
             catalog = fixedPointReport.catalog
             try write(FixedPointFiles.table(fixedPointReport, model: model, scenario: name), "fixed_points.dat", into: folder, report: &report)
             try AtomicFile.write(try FixedPointFiles.json(fixedPointReport, model: model, scenario: name),
@@ -137,13 +194,41 @@ public enum ScenarioRunner {
             let plane = try PlaneResolution.plane(spec.plane, keyPath: "analyses.basins.plane", resolved: resolved,
                                                   catalog: catalog, trajectoryEnd: trajectoryEnd)
             let xs = gridValues(spec.range.x, count: spec.resolution.x), ys = gridValues(spec.range.y, count: spec.resolution.y)
+            var checkpoint = try UnitCheckpoint<[BasinCell]>.start("basins", scenarioHash: ScenarioHash.of(scenario.sourceText),
+                                                                   units: ys.count, folder: folder, resume: options.resume,
+                                                                   progress: progress)
             progress.say("basins: \(xs.count) x \(ys.count) starts on \(options.threads) threads")
-            let map = try basinMap(objective: resolved.objective, method: resolved.method, plane: plane, xs: xs, ys: ys,
+            let clock = CheckpointClock(interval: options.checkpointInterval)
+            var completed = try checkpoint.records.mapValues(BasinCell.outcomes)
+            let map: BasinMap
+            do {
+                if let farm = options.farm {
+                    completed = try DistributedWork.basinRows(farm, scenario: scenario, quick: options.quick, plane: plane, xs: xs, ys: ys,
+                                                              maximumTime: spec.maximumTime, tolerance: spec.tolerance,
+                                                              completed: completed, progress: progress) { j, cells in
+                        checkpoint.records[j] = cells
+                        if clock.isDue() { try? checkpoint.write(to: folder) }
+                    }
+                }
+                map = try basinMap(objective: resolved.objective, method: resolved.method, plane: plane, xs: xs, ys: ys,
                                    maximumTime: spec.maximumTime, tolerance: spec.tolerance, catalog: catalog,
                                    tolerances: tolerances, threads: options.threads,
-                                   identity: spec.labelBy == .parameters ? .parameters : .effectiveModel) { done, total in
-                progress.update("basins: \(done)/\(total) rows (\(100 * done / total)%)")
+                                   identity: spec.labelBy == .parameters ? .parameters : .effectiveModel,
+                                   completedRows: completed,
+                                   onRow: { j, row in
+                                       checkpoint.records[j] = BasinCell.cells(row)
+                                       if clock.isDue() { try? checkpoint.write(to: folder) }
+                                   }) { done, total in
+                    progress.update("basins: \(done)/\(total) rows (\(100 * done / total)%)")
+                }
+            } catch is AnalysisInterrupted {
+                try checkpoint.write(to: folder)
+                throw checkpoint.interrupted(folder, noun: "basin rows")
+            } catch let failure as DistributedFailure {
+                try checkpoint.write(to: folder)
+                throw checkpoint.failed(folder, noun: "basin rows", because: failure)
             }
+            checkpoint.remove(from: folder)
             catalog = map.catalog
             try write(BasinFiles.labels(map, scenario: name), "basins.dat", into: folder, report: &report)
             try write(BasinFiles.times(map, scenario: name), "basin_times.dat", into: folder, report: &report)
@@ -313,11 +398,25 @@ public enum ScenarioRunner {
         report.files.append(name)
     }
 
-    /// A run never overwrites earlier results silently.
-    static func prepare(folder: String, force: Bool, marker: String = "summary.json") throws {
-        let summary = (folder as NSString).appendingPathComponent(marker)
-        if !force && FileManager.default.fileExists(atPath: summary) {
-            throw OutputError(path: folder, reason: "it already holds results (\(marker)); pass --force to overwrite or choose another --output")
+    /// A run never overwrites earlier results silently (`marker` is the file
+    /// a finished run leaves), and resumes only what an interrupted run left.
+    static func prepare(folder: String, force: Bool, resume: Bool = false, marker: String = "summary.json") throws {
+        let manager = FileManager.default
+        let finished = (folder as NSString).appendingPathComponent(marker)
+        let checkpoints = Checkpoints.existing(in: folder)
+        if resume {
+            guard !checkpoints.isEmpty else {
+                throw OutputError(path: folder, reason: "--resume needs the checkpoint of an interrupted run (.checkpoint-*.json), and there is none")
+            }
+        } else if !force {
+            if manager.fileExists(atPath: finished) {
+                throw OutputError(path: folder, reason: "it already holds results (\(marker)); pass --force to overwrite or choose another --output")
+            }
+            if !checkpoints.isEmpty {
+                throw OutputError(path: folder, reason: "it holds an interrupted run; continue it with --resume, or start again with --force")
+            }
+        } else {
+            for path in checkpoints { try? manager.removeItem(atPath: path) }
         }
         try AtomicFile.prepareFolder(folder)
     }

@@ -35,28 +35,68 @@ public enum SweepRunner {
     /// `--quick`: the first two values, at most two seeds, `t_end <= 100`.
     public static let quickValues = 2, quickSeeds = 2
 
-    public static func run(_ original: Scenario, options: SweepOptions) throws -> RunReport {
-        let scenario = options.run.quick ? ScenarioRunner.quickened(original) : original
-        var sweep = try specification(scenario, seeds: options.seeds)
-        if options.run.quick {
+    /// A sweep's scenario (`--quick` applied), block, thresholds and members.
+    struct Plan {
+        let scenario: Scenario
+        let sweep: SweepSpecification
+        let thresholds: [Double]
+        let members: [SweepMember]
+    }
+
+    static func plan(_ original: Scenario, seeds: Int?, quick: Bool) throws -> Plan {
+        let scenario = quick ? ScenarioRunner.quickened(original) : original
+        var sweep = try specification(scenario, seeds: seeds)
+        if quick {
             sweep.seeds = min(sweep.seeds, quickSeeds)
             sweep.variation = sweep.variation?.prefix(quickValues)
         }
+        return Plan(scenario: scenario, sweep: sweep, thresholds: (scenario.analyses.orders ?? OrdersSpecification()).thresholds,
+                    members: sweep.members(of: scenario))
+    }
+
+    public static func run(_ original: Scenario, options: SweepOptions) throws -> RunReport {
+        let plan = try plan(original, seeds: options.seeds, quick: options.run.quick)
+        let (scenario, sweep, thresholds, members) = (plan.scenario, plan.sweep, plan.thresholds, plan.members)
         guard options.threads >= 1 else { throw ResolutionError(keyPath: "--threads", message: "at least 1 thread, got \(options.threads)") }
-        let thresholds = (scenario.analyses.orders ?? OrdersSpecification()).thresholds
-        let members = sweep.members(of: scenario)
         // Every member is resolved before any work, so a bad one fails fast.
         let problems = try members.map { member -> (OrderConvergenceProblem, GradientFlowMethod) in
             let resolved = try ScenarioRunner.check(member.scenario)
             return (OrderConvergenceProblem(flow: resolved.flowProblem, thresholds: thresholds), resolved.method)
         }
         let folder = options.run.output ?? scenario.output ?? "out/\(scenario.name)"
-        try ScenarioRunner.prepare(folder: folder, force: options.run.force, marker: "sweep_summary.json")
+        try ScenarioRunner.prepare(folder: folder, force: options.run.force, resume: options.run.resume, marker: "sweep_summary.json")
 
         let progress = Progress(quiet: options.run.quiet)
         let threads = min(options.threads, members.count)
         progress.say("sweep \(scenario.name): \(members.count) members (\(sweep.variation?.name ?? "init_seed") x \(sweep.seeds) seeds) on \(threads) threads")
-        let results = runMembers(members, problems: problems, threads: threads, progress: progress)
+        var checkpoint = try UnitCheckpoint<SweepRecord>.start("sweep", scenarioHash: ScenarioHash.of(scenario.sourceText),
+                                                               units: members.count, folder: folder, resume: options.run.resume,
+                                                               progress: progress)
+        let clock = CheckpointClock(interval: options.run.checkpointInterval)
+        var completed = Dictionary(uniqueKeysWithValues: checkpoint.records.compactMap { i, record -> (Int, MemberResult)? in
+            i < members.count ? (i, MemberResult(member: members[i], convergence: record.convergence, error: record.error)) : nil
+        })
+        let results: [MemberResult]
+        do {
+            if let farm = options.run.farm {
+                completed = try DistributedWork.sweepMembers(farm, original: original, quick: options.run.quick, seeds: options.seeds,
+                                                             members: members, completed: completed, progress: progress) { i, result in
+                    checkpoint.records[i] = SweepRecord(convergence: result.convergence, error: result.error)
+                    if clock.isDue() { try? checkpoint.write(to: folder) }
+                }
+            }
+            results = try runMembers(members, problems: problems, threads: threads, progress: progress, completed: completed) { i, result in
+                checkpoint.records[i] = SweepRecord(convergence: result.convergence, error: result.error)
+                if clock.isDue() { try? checkpoint.write(to: folder) }
+            }
+        } catch is AnalysisInterrupted {
+            try checkpoint.write(to: folder)
+            throw checkpoint.interrupted(folder, noun: "sweep members")
+        } catch let failure as DistributedFailure {
+            try checkpoint.write(to: folder)
+            throw checkpoint.failed(folder, noun: "sweep members", because: failure)
+        }
+        checkpoint.remove(from: folder)
 
         var report = RunReport(folder: folder)
         let over = sweep.variation?.name ?? "init_seed"
@@ -97,8 +137,9 @@ public enum SweepRunner {
     /// Runs `OrderConvergence.solve` for every member on `threads` threads
     /// that take the next member as they finish one.
     static func runMembers(_ members: [SweepMember], problems: [(OrderConvergenceProblem, GradientFlowMethod)],
-                           threads: Int, progress: Progress) -> [MemberResult] {
-        let board = ResultBoard(count: members.count)
+                           threads: Int, progress: Progress, completed: [Int: MemberResult] = [:],
+                           onStore: ((Int, MemberResult) -> Void)? = nil) throws -> [MemberResult] {
+        let board = ResultBoard(count: members.count, completed: completed)
         let group = DispatchGroup()
         for _ in 0..<threads {
             group.enter()
@@ -115,6 +156,7 @@ public enum SweepRunner {
                     }
                     let done = board.store(result, at: i)
                     board.locked {
+                        onStore?(i, result)
                         progress.say("sweep: [\(done)/\(members.count)] member \(i) (value \(member.value), seed \(member.seed)) "
                                      + (result.error.map { "failed: \($0)" } ?? "done"))
                     }
@@ -124,7 +166,11 @@ public enum SweepRunner {
             worker.start()
         }
         group.wait()
-        return board.results.map { $0! }
+        let done = board.results.compactMap { $0 }
+        if done.count < members.count {
+            throw AnalysisInterrupted(analysis: "sweep", completedUnits: done.count, totalUnits: members.count)
+        }
+        return done
     }
 
     /// `member <over> tJ_<k>_eps<ε>… tm_<k>_eps<ε>… init_seed`, a row per
@@ -150,6 +196,12 @@ public enum SweepRunner {
     }
 }
 
+/// A finished sweep member as a checkpoint keeps it.
+struct SweepRecord: Codable {
+    let convergence: OrderConvergence?
+    let error: String?
+}
+
 /// Member indices handed out to workers and results collected, under one lock.
 final class ResultBoard: @unchecked Sendable {
     private let lock = NSLock()
@@ -157,11 +209,19 @@ final class ResultBoard: @unchecked Sendable {
     private var finished = 0
     private(set) var results: [SweepRunner.MemberResult?]
 
-    init(count: Int) { results = Array(repeating: nil, count: count) }
+    /// `completed`: results of an interrupted run, kept as they are.
+    init(count: Int, completed: [Int: SweepRunner.MemberResult] = [:]) {
+        results = Array(repeating: nil, count: count)
+        for (i, result) in completed where i < count { results[i] = result }
+        finished = completed.count
+    }
 
+    /// The next member without a result, or nil when there is none or an
+    /// interruption was requested.
     func claim() -> Int? {
         locked {
-            guard next < results.count else { return nil }
+            while next < results.count && results[next] != nil { next += 1 }
+            guard next < results.count, !Interruption.isRequested else { return nil }
             next += 1
             return next - 1
         }

@@ -11,23 +11,42 @@ public enum TrajectoryFiles {
     public static let couplingColumnLimit = 1023
 
     /// `t KL grad_norm <parameter names>` (or `norm_a norm_b norm_W`-style
-    /// per-block norms when P > 256).
-    public static func trajectory(_ trajectory: Trajectory, model: any EnergyModel, scenario: String) -> DataFile {
+    /// per-block norms when P > 256); with a held-out split, then
+    /// `test_loglik train_loglik`: the average `log p_θ(x)` over the held-out
+    /// and over the training samples.
+    public static func trajectory(_ trajectory: Trajectory, model: any EnergyModel, scenario: String,
+                                  split: DataSplit? = nil) -> DataFile {
         let names = model.parameterNames
         let wide = names.count <= parameterColumnLimit
         let blocks = parameterBlocks(names)
         let columns = ["t", "KL", "grad_norm"] + (wide ? names : blocks.map { "norm_" + $0.name })
-        var file = DataFile(scenario: scenario, columns: columns, constants: [
+            + (split == nil ? [] : ["test_loglik", "train_loglik"])
+        var constants = [
             ("model", model.description),
             ("stop_reason", trajectory.stopReason.rawValue),
             ("stop_time", DataFile.format(trajectory.stopTime)),
-        ])
+        ]
+        if let split { constants += [("test_samples", String(split.test.count)), ("train_samples", String(split.training.count))] }
+        var file = DataFile(scenario: scenario, columns: columns, constants: constants)
         if !wide { file.comment("P = \(names.count) > \(parameterColumnLimit): parameter columns replaced by the norm of each block") }
-        for sample in trajectory.samples {
+        let likelihoods = split.map { heldOutLikelihoods(trajectory, model: model, split: $0) }
+        for (k, sample) in trajectory.samples.enumerated() {
             let values = wide ? sample.parameters : blocks.map { block in Vector.norm(block.indices.map { sample.parameters[$0] }) }
-            file.append([sample.time, sample.loss, sample.gradientNorm] + values)
+            let scores = likelihoods.map { [$0[k].test, $0[k].training] } ?? []
+            file.append([sample.time, sample.loss, sample.gradientNorm] + values + scores)
         }
         return file
+    }
+
+    /// Average log-likelihood of the held-out and of the training samples at
+    /// every sample of the trajectory.
+    public static func heldOutLikelihoods(_ trajectory: Trajectory, model: any EnergyModel,
+                                          split: DataSplit) -> [(test: Double, training: Double)] {
+        trajectory.samples.map { sample in
+            let logp = Distribution.boltzmann(energies: model.evaluate(sample.parameters).energies).logProbabilities
+            return (DataSplit.averageLogLikelihood(of: split.test, logProbabilities: logp),
+                    DataSplit.averageLogLikelihood(of: split.training, logProbabilities: logp))
+        }
     }
 
     /// `t` then every effective coupling `J{...}` in canonical order (or the

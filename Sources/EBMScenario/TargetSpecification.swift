@@ -23,10 +23,27 @@ public struct TargetSpecification: Sendable, Equatable {
     public var kind: Kind
     /// Inverse temperature: multiplies every target coupling `J*`.
     public var beta: Double
+    /// A `data` target's held-out split (`holdout`, `split_seed`): the
+    /// target is built from the other samples, and runs report the average
+    /// log-likelihood of the held-out ones.
+    public var split: DataSplitSpecification?
 
-    public init(kind: Kind, beta: Double = 1) {
+    public init(kind: Kind, beta: Double = 1, split: DataSplitSpecification? = nil) {
         self.kind = kind
         self.beta = beta
+        self.split = split
+    }
+}
+
+/// `holdout: f` (`0 < f < 1`) of a data target's samples are held out, chosen
+/// by a shuffle from `split_seed` (default 0).
+public struct DataSplitSpecification: Sendable, Equatable {
+    public var holdout: Double
+    public var seed: UInt64
+
+    public init(holdout: Double, seed: UInt64 = 0) {
+        self.holdout = holdout
+        self.seed = seed
     }
 }
 
@@ -47,7 +64,7 @@ extension TargetSpecification {
         ("ising", ["couplings"]),
         ("parity", ["strength", "couplings"]),
         ("table", ["probabilities"]),
-        ("data", ["file", "pseudocount", "columns"]),
+        ("data", ["file", "pseudocount", "columns", "holdout", "split_seed"]),
     ]
 
     /// Decodes the `target` block; `spins` is `nil` when it is itself invalid,
@@ -77,7 +94,8 @@ extension TargetSpecification {
         case "data": kind = decodeData(map, spins: spins, reader: reader)
         default: kind = nil
         }
-        return kind.map { TargetSpecification(kind: $0, beta: beta) }
+        let split = kindName == "data" ? decodeSplit(map, reader: reader) : nil
+        return kind.map { TargetSpecification(kind: $0, beta: beta, split: split) }
     }
 
     private static func decodeRandom(_ map: ScenarioMap, spins: Int?, reader: ScenarioReader) -> Kind? {
@@ -190,6 +208,18 @@ extension TargetSpecification {
         let columns = map["columns"].flatMap { decodeColumns($0, spins: spins, reader: reader) }
         guard let file else { return nil }
         return .data(file: file, pseudocount: pseudocount ?? 0, columns: columns)
+    }
+
+    /// `holdout` in (0, 1); `split_seed` only with `holdout`.
+    private static func decodeSplit(_ map: ScenarioMap, reader: ScenarioReader) -> DataSplitSpecification? {
+        let holdout = reader.value(map["holdout"], reader.number) {
+            $0 > 0 && $0 < 1 ? nil : "holdout is the fraction of samples held out, strictly between 0 and 1"
+        }
+        let seed = reader.value(map["split_seed"], reader.seed)
+        if let node = map["split_seed"], map["holdout"] == nil {
+            reader.report("split_seed chooses the held-out samples, so it needs `holdout` (e.g. holdout: 0.2)", about: node)
+        }
+        return holdout.map { DataSplitSpecification(holdout: $0, seed: seed ?? 0) }
     }
 
     /// The file's columns that are the spins: one per spin, distinct, from 0.

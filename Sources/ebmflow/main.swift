@@ -27,8 +27,14 @@ struct RunFlags: ParsableArguments {
     var quick = false
     @Option(name: .long, help: "Worker threads for parallel analyses (default: all cores).")
     var threads: Int?
+    @Flag(name: .long, help: "Continue an interrupted run (SIGINT/SIGTERM) from the checkpoint in its output folder.")
+    var resume = false
 
-    var options: RunOptions { RunOptions(output: output, quiet: quiet, force: force, quick: quick, threads: threads) }
+    var options: RunOptions {
+        var options = RunOptions(output: output, quiet: quiet, force: force, quick: quick, threads: threads, resume: resume)
+        Cluster.attach(to: &options, threads: threads)
+        return options
+    }
 }
 
 func loadScenario(_ path: String?) throws -> Scenario {
@@ -38,10 +44,12 @@ func loadScenario(_ path: String?) throws -> Scenario {
     return try Scenario.load(contentsOf: path)
 }
 
-/// Prints an error the way every subcommand does and exits 1.
+/// Prints an error the way every subcommand does and exits 1 (130 after
+/// an interruption, as shells expect for SIGINT).
 func fail(_ error: Error) -> ExitCode {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-    return ExitCode(1)
+    Cluster.explain(error)
+    return ExitCode(error is RunInterrupted ? 130 : 1)
 }
 
 struct Run: ParsableCommand {
@@ -52,7 +60,19 @@ struct Run: ParsableCommand {
 
     func run() throws {
         do {
-            let report = try ScenarioRunner.run(try loadScenario(scenario), options: flags.options)
+            let loaded = try loadScenario(scenario)
+            if let farm = Cluster.farm {
+                switch FullModelJob.eligibility(of: loaded, session: Cluster.session) {
+                case .distributed:
+                    print(try FullModelJob.run(loaded, options: flags.options, farm: farm.farm).joined(separator: "\n"))
+                    return
+                case let .refused(reason):
+                    FileHandle.standardError.write(Data("note: \(reason)\n".utf8))
+                case .other:
+                    break
+                }
+            }
+            let report = try ScenarioRunner.run(loaded, options: flags.options)
             print(report.lines.joined(separator: "\n"))
         } catch {
             throw fail(error)
@@ -144,9 +164,11 @@ struct Validate: ParsableCommand {
 }
 
 extension Data {
-    /// Resolution errors carry a key path but no file name: add it.
+    /// Resolution errors carry a key path but no file name: add it to each line.
     func prefixedIfNeeded(path: String, error: Error) -> Data {
-        error is ScenarioError ? self : Data("\(path): ".utf8) + self
+        if error is ScenarioError { return self }
+        let lines = String(decoding: self, as: UTF8.self).split(separator: "\n")
+        return Data(lines.map { "\(path): \($0)\n" }.joined().utf8)
     }
 }
 
@@ -168,6 +190,9 @@ struct Info: ParsableCommand {
                 print("expressivity: generic rank of G = \(e.rankG) of \(e.fullRank) (\(e.fullyExpressive ? "fully expressive" : "not fully expressive"))")
             } else {
                 print("expressivity: not computed (G too large)")
+            }
+            if let search = ExpressivitySearch.smallestFullyExpressive(like: model) {
+                print("smallest fully expressive: \(search.summary)")
             }
             print("memory estimate: \(MemoryEstimate.formatted(memory.bytes))"
                 + (MemoryEstimate.availableBytes.map { " (available: \(MemoryEstimate.formatted($0)))" } ?? ""))
@@ -275,4 +300,7 @@ struct Integrate: ParsableCommand {
     }
 }
 
+
+Interruption.install()
+Cluster.startIfLaunched()
 EBMFlowCommand.main()

@@ -17,6 +17,27 @@ func scenario(_ yaml: String, baseDirectory: String? = nil) throws -> Scenario {
     try Scenario.parse(yaml: yaml, fileName: "test.yaml", baseDirectory: baseDirectory)
 }
 
+/// A basin map of rbm(h=1) on a 3-spin random target that a single hidden
+/// unit cannot fit (most starts stay unconverged until `t_max`, so the map
+/// takes long enough to interrupt), on a random plane through the origin.
+func basinScenario(name: String, resolution: (x: Int, y: Int)) -> String {
+    """
+    name: \(name)
+    spins: 3
+    target: {kind: random, seed: 8, orders: [1, 2, 3], scale: [0.5, 0.5, 0.4]}
+    model: {kind: rbm, hidden: 1}
+    init: {kind: zeros}
+    integrator: {t_end: 1000}
+    analyses:
+      basins:
+        plane: {random: 3, center: init}
+        range: {x: [-1.5, 1.5], y: [-1.5, 1.5]}
+        resolution: [\(resolution.x), \(resolution.y)]
+        t_max: 1000
+        tol: 1.0e-8
+    """
+}
+
 let smallScenario = """
 name: small
 spins: 3

@@ -9,7 +9,7 @@ import EBMLinearAlgebra
 /// (`"KIN_STEP_LT_STPTOL: …"`).
 public struct NewtonResult: Sendable, CustomStringConvertible {
     /// How the solve ended.
-    public enum Status: Equatable, Sendable, CustomStringConvertible {
+    public enum Status: Equatable, Sendable, Codable, CustomStringConvertible {
         /// |F(x)|∞ <= the residual tolerance.
         case converged
         /// The iteration stopped making progress with |F| above the

@@ -1,0 +1,119 @@
+import EBMAnalysis
+import EBMDistributed
+import EBMIO
+import EBMLinearAlgebra
+import Foundation
+
+/// `ebmflow` as an MPI job. Started by a launcher (`mpirun -np N ebmflow
+/// run ...`, `srun`), every process initialises MPI; rank 0 runs the
+/// command as usual and hands out the units of long analyses (basin rows,
+/// Newton starts, sweep members) to itself and to the other ranks, which
+/// only compute (`WorkFarm.serve`). Without a launcher MPI is never touched.
+enum Cluster {
+    nonisolated(unsafe) static var farm: MPIUnitFarm?
+    nonisolated(unsafe) static var session: MPISession?
+
+    /// Initialises MPI when launched by `mpirun` or `srun`. A rank other
+    /// than 0 serves rank 0 and exits here; rank 0 returns and runs the
+    /// command, and at exit dismisses the workers and finalises.
+    static func startIfLaunched() {
+        guard MPISession.isLaunched() else { return }
+        let session: MPISession
+        do {
+            session = try MPISession.start()
+        } catch {
+            FileHandle.standardError.write(Data("error: cannot start MPI: \(error)\n".utf8))
+            exit(1)
+        }
+        Cluster.session = session
+        // The launcher binds each rank to a core, and OpenBLAS then runs one
+        // thread: give it the count of a process without a launcher, so
+        // every rank computes the bits of a single-process run.
+        BLASThreads.set(BLASThreads.unboundDefault())
+        if session.rank != 0 {
+            do {
+                try WorkFarm.serve(session: session, prepare: { bytes in
+                    injectedFault(rank: session.rank, try DistributedTask.decoded(bytes).prepare())
+                }, collective: { FullModelJob.serve($0, session: session) })
+                try session.finalize()
+                exit(0)
+            } catch {
+                FileHandle.standardError.write(Data("error: rank \(session.rank): \(error)\n".utf8))
+                session.abort(code: 1)
+            }
+        }
+        if session.size > 1 { farm = MPIUnitFarm(WorkFarm(session: session, threads: 1)) }
+        atexit { Cluster.shutdown() }
+    }
+
+    /// For tests of the failure path: `EBMFLOW_FAULT_RANK=r` makes rank r's
+    /// computers fail after `EBMFLOW_FAULT_AFTER` units (default 0).
+    static func injectedFault(rank: Int, _ make: @escaping () throws -> UnitComputer) -> () throws -> UnitComputer {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["EBMFLOW_FAULT_RANK"].flatMap(Int.init) == rank else { return make }
+        let after = environment["EBMFLOW_FAULT_AFTER"].flatMap(Int.init) ?? 0
+        return {
+            let compute = try make()
+            var done = 0
+            return { unit in
+                done += 1
+                guard done > after else { return try compute(unit) }
+                throw DistributedFailure(message: "injected fault (EBMFLOW_FAULT_RANK)")
+            }
+        }
+    }
+
+    /// Under MPI a signal reaches rank 0 also when the launcher ends the job
+    /// because another rank died: say so beside the interruption message.
+    static func explain(_ error: Error) {
+        guard session != nil, error is RunInterrupted else { return }
+        FileHandle.standardError.write(Data("note: under mpirun a SIGINT or SIGTERM reaches rank 0 when the job is interrupted or cancelled, and also when another rank died (the launcher's message then names it)\n".utf8))
+    }
+
+    /// Rank 0's exit: workers dismissed and MPI finalised, unless a task was
+    /// abandoned at a signal (workers may be mid-unit; the launcher, which
+    /// sent the signal, ends them).
+    static func shutdown() {
+        guard let session, !session.isFinalized else { return }
+        if let farm {
+            if farm.farm.isAbandoned { return }
+            try? farm.farm.dismissWorkers()
+        }
+        try? session.finalize()
+    }
+
+    /// Under MPI: the farm, and one compute thread per rank unless
+    /// `--threads` says otherwise (a rank per core is the usual layout).
+    static func attach(to options: inout RunOptions, threads: Int?) {
+        guard let farm else { return }
+        let perRank = max(1, threads ?? 1)
+        farm.farm = WorkFarm(session: farm.farm.session, threads: perRank)
+        options.threads = perRank
+        options.farm = farm
+    }
+}
+
+/// `UnitFarm` over MPI ranks: errors of the MPI layer become the
+/// analysis's (`AnalysisInterrupted`, `DistributedFailure`).
+final class MPIUnitFarm: UnitFarm {
+    var farm: WorkFarm
+
+    init(_ farm: WorkFarm) { self.farm = farm }
+
+    var layout: String {
+        "\(farm.session.size) ranks x \(farm.threads) thread\(farm.threads == 1 ? "" : "s")"
+    }
+
+    func compute(_ task: DistributedTask, units: [Int], onResult: (Int, [UInt8]) throws -> Void) throws {
+        do {
+            try farm.run(task: try task.encoded(), units: units, makeComputer: try task.prepare(), onResult: onResult,
+                         shouldStop: { Interruption.isRequested })
+        } catch let stopped as FarmStopped {
+            throw AnalysisInterrupted(analysis: task.kind.rawValue, completedUnits: stopped.completedUnits, totalUnits: stopped.totalUnits)
+        } catch let failure as RankFailure {
+            throw DistributedFailure(message: "\(failure)")
+        } catch let failure as MPIError {
+            throw DistributedFailure(message: "\(failure)")
+        }
+    }
+}

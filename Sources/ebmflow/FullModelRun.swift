@@ -1,0 +1,174 @@
+import EBMAnalysis
+import EBMCore
+import EBMDistributed
+import EBMFullModel
+import EBMIO
+import EBMScenario
+import Foundation
+
+/// `ebmflow run` of the full model `ising(n)` with `k = n` under MPI: the
+/// parameters (`2^n - 1`), the target and CVODE's vectors are split over
+/// the ranks (`EBMFullModel`), so `n` is limited by the memory of all
+/// ranks together. Taken when the job has a power-of-two number of ranks,
+/// the model is the full one with nothing frozen, `spins >= 10` (where
+/// the files hold per-order norms, not every coupling) and the scenario
+/// asks for the `trajectory` analysis only. Rank 0 writes
+/// `trajectory.dat` and `couplings.dat` in the serial format, and a
+/// `summary.json` of its own.
+struct FullModelJob: Codable {
+    let scenarioText: String
+    let baseDirectory: String?
+    let quick: Bool
+
+    static let smallestSpins = 10
+
+    /// Whether `scenario` runs as a distributed full model on `session`.
+    enum Eligibility: Equatable {
+        case distributed
+        /// A full-model trajectory that cannot be split over these ranks.
+        case refused(String)
+        case other
+    }
+
+    static func eligibility(of scenario: Scenario, session: MPISession?) -> Eligibility {
+        guard let session, session.size > 1, case let .ising(order) = scenario.model.kind, order == scenario.spins,
+              scenario.model.frozen.isEmpty, scenario.spins >= smallestSpins, scenario.analyses.trajectory != nil else { return .other }
+        var others = scenario.analyses
+        others.trajectory = nil
+        guard others.isEmpty else { return .other }
+        guard session.size & (session.size - 1) == 0 else {
+            return .refused("the distributed full model needs a power-of-two number of ranks (the Walsh–Hadamard transform splits the states by index bits), not \(session.size); running on rank 0 alone")
+        }
+        guard session.size <= 1 << (scenario.spins - 1) else {
+            return .refused("\(session.size) ranks are too many for \(scenario.spins) spins; running on rank 0 alone")
+        }
+        return .distributed
+    }
+
+    func scenario() throws -> Scenario {
+        let scenario = try Scenario.parse(yaml: scenarioText, fileName: "<scenario from rank 0>", baseDirectory: baseDirectory)
+        return quick ? ScenarioRunner.quickened(scenario) : scenario
+    }
+
+    /// The collective part, on every rank: builds the blocks and integrates.
+    func integrate(session: MPISession, afterStep: ((Double) -> Void)? = nil) throws -> (Scenario, ParallelFullModelFlow.Result) {
+        let scenario = try scenario()
+        let n = scenario.spins
+        let beta = scenario.target.beta
+        func masks(_ couplings: [CouplingSpecification]) -> [(mask: Int, value: Double)] {
+            couplings.map { (Walsh.mask(of: $0.sites), beta * $0.value) }
+        }
+        let target: TargetSource
+        switch scenario.target.kind {
+        case let .random(seed, orders, scales): target = .random(seed: seed, orders: orders, scales: scales, beta: beta)
+        case let .ising(couplings): target = .couplings(masks(couplings))
+        case let .parity(strength, couplings): target = .couplings([((1 << n) - 1, beta * strength)] + masks(couplings))
+        case .table, .data: target = .whole(try ResolvedScenario(scenario).target)
+        }
+        let initial: InitialSource
+        switch scenario.initialization {
+        case let .normal(scale, seed): initial = .normal(scale: scale, seed: seed)
+        case let .uniform(scale, seed): initial = .uniform(scale: scale, seed: seed)
+        case .zeros: initial = .zeros
+        case let .values(values):
+            let model = GeneralisedIsingModel(spins: n, order: n)
+            var byMask: [Int: Double] = [:]
+            for (name, value) in values {
+                guard let j = model.parameterIndex(named: name) else { throw UnknownParameterError(name: name, model: model) }
+                byMask[model.interactions[j]] = value
+            }
+            initial = .values(byMask)
+        }
+        let integrator = scenario.integrator
+        let settings = ParallelFullModelFlow.Settings(relativeTolerance: integrator.relativeTolerance,
+                                                      absoluteTolerance: integrator.absoluteTolerance,
+                                                      maxSteps: integrator.maxSteps, krylovDimension: 50)
+        let flow = try ParallelFullModelFlow(spins: n, session: session, target: target, initial: initial, settings: settings)
+        let spec = scenario.analyses.trajectory!
+        let sampling = TrajectorySampling(count: spec.samples,
+                                          spacing: spec.spacing == .logarithmic ? .logarithmic(firstTime: spec.minimumTime) : .linear)
+        let result = try flow.integrate(endTime: integrator.endTime, gradientTolerance: integrator.gradientTolerance,
+                                        grid: sampling.times(until:), afterStep: afterStep)
+        return (scenario, result)
+    }
+
+    /// A worker's part: take part, and end the job if it fails (the others
+    /// would wait for it in a collective call forever).
+    static func serve(_ bytes: [UInt8], session: MPISession) {
+        do {
+            _ = try JSONDecoder().decode(FullModelJob.self, from: Data(bytes)).integrate(session: session)
+        } catch {
+            FileHandle.standardError.write(Data("error: rank \(session.rank): \(error)\n".utf8))
+            session.abort(code: 1)
+        }
+    }
+
+    /// Rank 0: starts the job on every rank, takes part, writes the files.
+    static func run(_ original: Scenario, options: RunOptions, farm: WorkFarm) throws -> [String] {
+        let session = farm.session
+        let scenario = options.quick ? ScenarioRunner.quickened(original) : original
+        let folder = options.output ?? scenario.output ?? "out/\(scenario.name)"
+        try prepare(folder: folder, force: options.force)
+        let progress = options.quiet ? nil : FileHandle.standardError
+        let n = scenario.spins
+        progress?.write(Data("full model ising(k=\(n)): \((1 << n) - 1) parameters over \(session.size) ranks (\((1 << n) / session.size) states each), CVODE on nvector_parallel with SPGMR\n".utf8))
+        let job = FullModelJob(scenarioText: original.sourceText, baseDirectory: original.baseDirectory, quick: options.quick)
+        try farm.startCollective(try JSONEncoder().encode(job).map { $0 })
+        let started = Date()
+        let result: ParallelFullModelFlow.Result
+        do {
+            var last = Date.distantPast
+            result = try job.integrate(session: session) { t in
+                guard let progress, Date().timeIntervalSince(last) >= 1 else { return }
+                last = Date()
+                progress.write(Data(String(format: "full model: t = %.4g\n", t).utf8))
+            }.1
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            session.abort(code: 1)
+        }
+        let seconds = Date().timeIntervalSince(started)
+        var lines: [String] = []
+        let model = "ising(k=\(n))"
+        let orders = (1...n).map { "norm_J\($0)" }
+        var trajectory = DataFile(scenario: scenario.name, columns: ["t", "KL", "grad_norm"] + orders, constants: [
+            ("model", model), ("stop_reason", result.stopReason.rawValue), ("stop_time", DataFile.format(result.stopTime)),
+        ])
+        trajectory.comment("P = \((1 << n) - 1) > \(TrajectoryFiles.parameterColumnLimit): parameter columns replaced by the norm of each block")
+        var couplings = DataFile(scenario: scenario.name, columns: ["t"] + orders)
+        couplings.comment("effective couplings of the model, J = 2^-n H log p_theta, interactions ordered by order then sites")
+        couplings.comment("2^n - 1 = \((1 << n) - 1) couplings: columns are the norms |J^(k)| of each order k")
+        for sample in result.samples {
+            trajectory.append([sample.time, sample.loss, sample.gradientNorm] + sample.orderNorms)
+            couplings.append([sample.time] + sample.orderNorms)
+        }
+        try trajectory.write(to: folder + "/trajectory.dat")
+        try couplings.write(to: folder + "/couplings.dat")
+        let summary: [String: Any] = [
+            "scenario": scenario.name, "version": EBMFlowVersion.current, "model": model, "spins": n, "parameters": (1 << n) - 1,
+            "distributed": ["ranks": session.size, "states_per_rank": (1 << n) / session.size, "vector": "nvector_parallel",
+                            "linear_solver": "gmres", "wall_seconds": seconds],
+            "trajectory": ["stop_reason": result.stopReason.rawValue, "stop_time": result.stopTime,
+                           "final_KL": result.samples.last?.loss ?? .nan, "final_grad_norm": result.samples.last?.gradientNorm ?? .nan,
+                           "steps": result.steps, "rhs_evaluations": result.rightHandSides, "krylov_iterations": result.krylovIterations],
+        ]
+        try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
+            .write(to: URL(fileURLWithPath: folder + "/summary.json"), options: .atomic)
+        let last = result.samples.last
+        lines.append("scenario \(scenario.name): \(model), \(n) spins, \((1 << n) - 1) parameters, distributed over \(session.size) ranks")
+        lines.append(String(format: "trajectory: stopped at t = %.6g (%@), KL = %.6e, |grad L| = %.3e",
+                                   result.stopTime, result.stopReason.rawValue, last?.loss ?? .nan, last?.gradientNorm ?? .nan))
+        lines.append("solver: \(result.steps) steps, \(result.rightHandSides) right-hand sides, \(result.krylovIterations) Krylov iterations, gmres on nvector_parallel; \(String(format: "%.2f", seconds)) s")
+        lines.append("wrote trajectory.dat, couplings.dat, summary.json in \(folder)")
+        return lines
+    }
+
+    /// As every run: never overwrite results silently.
+    static func prepare(folder: String, force: Bool) throws {
+        let marker = folder + "/summary.json"
+        if !force && FileManager.default.fileExists(atPath: marker) {
+            throw FullModelError("cannot write \(folder): it already holds results (summary.json); pass --force to overwrite or choose another --output")
+        }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+}

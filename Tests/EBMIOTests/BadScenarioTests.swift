@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+/// Every file in `bad-scenarios/` is refused by `ebmflow validate` (exit 1)
+/// with the messages in its `.expected` file: key path, line and column,
+/// what is wrong and what to change. The README's Troubleshooting section
+/// lists them.
+@Suite struct BadScenarioTests {
+    static let folder = repositoryRoot + "/Tests/EBMIOTests/bad-scenarios"
+    static let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+        .filter { $0.hasSuffix(".yaml") }.sorted()
+
+    @Test func thereAreAtLeastThirty() {
+        #expect(Self.files.count >= 30)
+    }
+
+    @Test(arguments: files)
+    func validateRefusesWithTheExpectedMessage(_ file: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ebmflowBinary)
+        process.arguments = ["validate", file]
+        process.currentDirectoryURL = URL(fileURLWithPath: Self.folder)
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1, "\(file) was accepted")
+        let expected = try String(contentsOfFile: Self.folder + "/" + file.replacingOccurrences(of: ".yaml", with: ".expected"), encoding: .utf8)
+        for line in expected.split(separator: "\n") where !line.isEmpty {
+            #expect(output.contains(line), "\(file): expected «\(line)» in «\(output)»")
+        }
+    }
+}

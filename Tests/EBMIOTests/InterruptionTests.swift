@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+import EBMIO
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The command line as users run it: the debug binary `swift build` made.
+let ebmflowBinary = repositoryRoot + "/.build/debug/ebmflow"
+
+@discardableResult
+func runEbmflow(_ arguments: [String], interruptWhenExists path: String? = nil) throws -> (status: Int32, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: ebmflowBinary)
+    process.arguments = arguments
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    if let path {
+        // SIGINT as soon as the first checkpoint is on disk, i.e. part-way.
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning && !FileManager.default.fileExists(atPath: path) && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGINT) }
+    }
+    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, text)
+}
+
+@Suite(.serialized) struct InterruptionTests {
+    static let scenarioText = basinScenario(name: "interrupt", resolution: (40, 40))
+
+    /// A basin run killed with SIGINT part-way exits 130 with a checkpoint
+    /// and a message saying how to resume; `--resume` then writes the same
+    /// bytes as an uninterrupted run.
+    @Test func interruptedBasinRunResumesToTheSameFiles() throws {
+        #expect(FileManager.default.isExecutableFile(atPath: ebmflowBinary), "build first: swift build")
+        let folder = temporaryFolder()
+        let scenarioPath = folder + "/interrupt.yaml"
+        try Self.scenarioText.write(toFile: scenarioPath, atomically: true, encoding: .utf8)
+        let whole = folder + "/whole", parts = folder + "/parts"
+        #expect(try runEbmflow(["run", scenarioPath, "--output", whole, "--quiet"]).status == 0)
+
+        let interrupted = try runEbmflow(["run", scenarioPath, "--output", parts, "--quiet"],
+                                         interruptWhenExists: parts + "/.checkpoint-basins.json")
+        #expect(interrupted.status == 130, "\(interrupted.stderr)")
+        #expect(interrupted.stderr.contains("--resume"))
+        #expect(!FileManager.default.fileExists(atPath: parts + "/basins.dat"))
+
+        let refused = try runEbmflow(["run", scenarioPath, "--output", parts, "--quiet"])
+        #expect(refused.status == 1 && refused.stderr.contains("interrupted run"))
+
+        #expect(try runEbmflow(["run", scenarioPath, "--output", parts, "--quiet", "--resume"]).status == 0)
+        for name in ["basins.dat", "basin_times.dat", "basins_legend.dat", "basins.json"] {
+            let a = try Data(contentsOf: URL(fileURLWithPath: whole + "/" + name))
+            let b = try Data(contentsOf: URL(fileURLWithPath: parts + "/" + name))
+            #expect(a == b, "\(name)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: parts + "/.checkpoint-basins.json"))
+    }
+
+    /// Interrupt `arguments` at its first checkpoint, resume, and compare
+    /// `files` with an uninterrupted run.
+    func interruptAndResume(_ arguments: [String], checkpoint: String, files: [String]) throws {
+        let folder = temporaryFolder()
+        let whole = folder + "/whole", parts = folder + "/parts"
+        #expect(try runEbmflow(arguments + ["--output", whole, "--quiet"]).status == 0)
+        let interrupted = try runEbmflow(arguments + ["--output", parts, "--quiet"], interruptWhenExists: parts + "/" + checkpoint)
+        #expect(interrupted.status == 130 && interrupted.stderr.contains("--resume"), "\(interrupted.stderr)")
+        #expect(try runEbmflow(arguments + ["--output", parts, "--quiet", "--resume"]).status == 0)
+        for name in files {
+            let a = try Data(contentsOf: URL(fileURLWithPath: whole + "/" + name))
+            let b = try Data(contentsOf: URL(fileURLWithPath: parts + "/" + name))
+            #expect(a == b, "\(name)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: parts + "/" + checkpoint))
+    }
+
+    /// A sweep interrupted part-way and resumed writes the same files.
+    @Test func interruptedSweepResumesToTheSameFiles() throws {
+        try interruptAndResume(["sweep", repositoryRoot + "/scenarios/paper/init-scale.yaml"], checkpoint: ".checkpoint-sweep.json",
+                               files: ["order_times_sweep.dat", "sweep_summary.json"])
+    }
+
+    /// A fixed-point enumeration interrupted during its Newton starts and
+    /// resumed writes the same catalog.
+    @Test func interruptedEnumerationResumesToTheSameFiles() throws {
+        let folder = temporaryFolder()
+        let text = try String(contentsOfFile: repositoryRoot + "/scenarios/paper/neutral-directions.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "starts: 20", with: "starts: 60")
+        try text.write(toFile: folder + "/enumeration.yaml", atomically: true, encoding: .utf8)
+        try interruptAndResume(["run", folder + "/enumeration.yaml"], checkpoint: ".checkpoint-fixed_points.json",
+                               files: ["fixed_points.dat", "fixed_points.json", "summary.json"])
+    }
+
+    /// `max_steps: 5` makes CVODE give up: a trajectory reports the
+    /// structured error; inside a basin map the failed starts get their own
+    /// label and the run completes.
+    @Test func solverFailureIsStructuredAndContainedInBasinMaps() throws {
+        let folder = temporaryFolder()
+        let failing = Self.scenarioText.replacingOccurrences(of: "integrator: {t_end: 1000}", with: "integrator: {t_end: 1000, max_steps: 5}")
+        let trajectory = failing.replacingOccurrences(of: "analyses:", with: "analyses:\n  trajectory: {samples: 10}")
+            .components(separatedBy: "\n  basins:")[0]
+        try trajectory.write(toFile: folder + "/t.yaml", atomically: true, encoding: .utf8)
+        let result = try runEbmflow(["run", folder + "/t.yaml", "--output", folder + "/t", "--quiet"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("CV_TOO_MUCH_WORK") && result.stderr.contains("max_steps"), "\(result.stderr)")
+
+        let basins = failing.replacingOccurrences(of: "resolution: [40, 40]", with: "resolution: [4, 4]")
+        try basins.write(toFile: folder + "/b.yaml", atomically: true, encoding: .utf8)
+        #expect(try runEbmflow(["run", folder + "/b.yaml", "--output", folder + "/b", "--quiet"]).status == 0)
+        let labels = try String(contentsOfFile: folder + "/b/basins.dat", encoding: .utf8)
+            .split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: " ").last }
+        #expect(labels.count == 16 && labels.allSatisfy { $0 == "-3" })
+        let json = try String(contentsOfFile: folder + "/b/basins.json", encoding: .utf8)
+        #expect(json.contains("CV_TOO_MUCH_WORK"))
+    }
+}
