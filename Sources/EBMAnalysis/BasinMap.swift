@@ -1,4 +1,3 @@
-import Dispatch
 import EBMCore
 import EBMLinearAlgebra
 import EBMSolvers
@@ -166,60 +165,64 @@ public struct BasinMap: Sendable {
     }
 }
 
-/// Basin map over a grid: the starts are integrated in parallel (each
-/// worker owns its mapper and SUNDIALS context, rows handed out
-/// dynamically); labelling runs afterwards in grid order, so the map and
-/// the catalog do not depend on the number of threads.
-public func basinMap(objective: LearningObjective, method: GradientFlowMethod, plane: Plane, xs: [Double], ys: [Double],
-                     maximumTime: Double, tolerance: Double, catalog initial: FixedPointCatalog,
-                     tolerances: ClassificationTolerances, threads: Int, identity: AttractorIdentity = .parameters,
-                     matchTolerance: Double = 1e-6, completedRows: [Int: [BasinOutcome]] = [:],
-                     onRow: ((Int, [BasinOutcome]) -> Void)? = nil, shouldStop: () -> Bool = { Interruption.isRequested },
-                     progress: ((Int, Int) -> Void)? = nil) throws -> BasinMap {
-    precondition(threads >= 1)
-    // Rows finished by an earlier, interrupted run are taken as they are:
-    // labelling below runs in grid order, so the result is the same bytes.
-    // The workers are the parallelism: their all-states passes stay on their own thread.
-    var method = method
-    if threads > 1 { method.parallelism = .serial }
-    var outcomes = [[BasinOutcome]](repeating: [], count: ys.count)
-    for (j, row) in completedRows where j < ys.count && row.count == xs.count { outcomes[j] = row }
-    let pending = ys.indices.filter { outcomes[$0].isEmpty }
-    let lock = NSLock()
-    var nextPending = 0, doneRows = ys.count - pending.count
-    var stopped = false
-    var setupError: Error?
-    DispatchQueue.concurrentPerform(iterations: threads) { _ in
-        let mapper: BasinMapper
-        do {
-            mapper = try BasinMapper(objective: objective, method: method, maximumTime: maximumTime, tolerance: tolerance)
-        } catch {
-            lock.lock(); setupError = error; lock.unlock()
-            return
-        }
-        while true {
-            lock.lock()
-            if shouldStop() { stopped = true }
-            let k = stopped ? pending.count : nextPending
-            nextPending += 1
-            lock.unlock()
-            if k >= pending.count { return }
-            let j = pending[k]
-            let row = xs.map { mapper.outcome(from: plane.point($0, ys[j])) }
-            lock.lock()
-            outcomes[j] = row
-            doneRows += 1
-            let done = doneRows
-            onRow?(j, row)
-            lock.unlock()
-            progress?(done, ys.count)
-        }
-    }
-    if let setupError { throw setupError }
-    if stopped && outcomes.contains(where: \.isEmpty) {
-        throw AnalysisInterrupted(analysis: "basins", completedUnits: outcomes.filter { !$0.isEmpty }.count, totalUnits: ys.count)
+/// The starts of a basin map as work units: unit `j` is grid row `j`,
+/// integrated from `(xs[i], ys[j])` for every `i` by one thread's mapper.
+public struct BasinRowUnits: WorkUnitKind {
+    public typealias Record = [BasinCell]
+    public static let analysis = "basins"
+    public static let unitNoun = "basin rows"
+
+    public let objective: LearningObjective
+    public let method: GradientFlowMethod
+    public let plane: Plane
+    public let xs: [Double]
+    public let ys: [Double]
+    public let maximumTime: Double
+    public let tolerance: Double
+    public let recipe: WorkRecipe?
+
+    /// With more than one worker thread the workers are the parallelism:
+    /// each one's all-states passes stay on its own thread.
+    public init(objective: LearningObjective, method: GradientFlowMethod, plane: Plane, xs: [Double], ys: [Double],
+                maximumTime: Double, tolerance: Double, threads: Int, recipe: WorkRecipe? = nil) {
+        var method = method
+        if threads > 1 { method.parallelism = .serial }
+        self.objective = objective
+        self.method = method
+        self.plane = plane
+        self.xs = xs
+        self.ys = ys
+        self.maximumTime = maximumTime
+        self.tolerance = tolerance
+        self.recipe = recipe
     }
 
+    public var count: Int { ys.count }
+
+    public func makeWorker() throws -> (Int) throws -> [BasinCell] {
+        let mapper = try BasinMapper(objective: objective, method: method, maximumTime: maximumTime, tolerance: tolerance)
+        return { j in BasinCell.cells(xs.map { mapper.outcome(from: plane.point($0, ys[j])) }) }
+    }
+}
+
+/// Basin map over a grid: the rows are computed by `scheduler` (each
+/// worker owns its mapper and SUNDIALS context); labelling runs afterwards
+/// in grid order, so the map and the catalog do not depend on how the rows
+/// were computed. `completedRows` (of an interrupted run) are taken as they
+/// are; `onRow` sees every new row (to checkpoint it); `stop` ends the run
+/// with `AnalysisInterrupted`.
+public func basinMap(_ units: BasinRowUnits, catalog initial: FixedPointCatalog, tolerances: ClassificationTolerances,
+                     identity: AttractorIdentity = .parameters, matchTolerance: Double = 1e-6,
+                     scheduler: WorkScheduler, stop: StopCondition = .never, completedRows: [Int: [BasinCell]] = [:],
+                     onRow: ((Int, [BasinCell]) throws -> Void)? = nil,
+                     progress: ((Int, Int) -> Void)? = nil) throws -> BasinMap {
+    let (xs, ys, objective) = (units.xs, units.ys, units.objective)
+    var done = completedRows.filter { $0.value.count == xs.count }.count
+    let rows = try scheduler.records(units, completed: completedRows.filter { $0.value.count == xs.count }, stop: stop) { j, row in
+        try onRow?(j, row)
+        done += 1
+        progress?(done, ys.count)
+    }
     var catalog = initial
     var attractors: [Attractor] = []
     var failures: [String] = []
@@ -227,8 +230,8 @@ public func basinMap(objective: LearningObjective, method: GradientFlowMethod, p
     var times = [[Double?]]()
     for j in ys.indices {
         var labelRow = [BasinLabel](), timeRow = [Double?]()
-        for i in xs.indices {
-            switch outcomes[j][i] {
+        for (i, outcome) in try BasinCell.outcomes(rows[j] ?? []).enumerated() {
+            switch outcome {
             case let .converged(state, time):
                 labelRow.append(.attractor(try attractorIndex(state, objective: objective, identity: identity, tolerance: matchTolerance,
                                                               attractors: &attractors, catalog: &catalog, tolerances: tolerances)))
@@ -245,7 +248,50 @@ public func basinMap(objective: LearningObjective, method: GradientFlowMethod, p
         labels.append(labelRow)
         times.append(timeRow)
     }
-    return BasinMap(plane: plane, xs: xs, ys: ys, labels: labels, times: times, attractors: attractors, catalog: catalog, failures: failures)
+    return BasinMap(plane: units.plane, xs: xs, ys: ys, labels: labels, times: times, attractors: attractors, catalog: catalog,
+                    failures: failures)
+}
+
+/// One basin-map cell, bit-exact (checkpoints and MPI carry these).
+public struct BasinCell: Codable, Sendable {
+    let kind: String
+    let time: UInt64?
+    let state: [UInt64]?
+    let reason: String?
+
+    public static func cells(_ row: [BasinOutcome]) -> [BasinCell] {
+        row.map { outcome in
+            switch outcome {
+            case let .converged(state, time):
+                return BasinCell(kind: "converged", time: time.bitPattern, state: state.map(\.bitPattern), reason: nil)
+            case let .unconverged(state):
+                return BasinCell(kind: "unconverged", time: nil, state: state.map(\.bitPattern), reason: nil)
+            case let .escaped(state):
+                return BasinCell(kind: "escaped", time: nil, state: state.map(\.bitPattern), reason: nil)
+            case let .failed(reason):
+                return BasinCell(kind: "failed", time: nil, state: nil, reason: reason)
+            }
+        }
+    }
+
+    public static func outcomes(_ cells: [BasinCell]) throws -> [BasinOutcome] {
+        try cells.map { cell in
+            let state = (cell.state ?? []).map(Double.init(bitPattern:))
+            switch cell.kind {
+            case "converged": return .converged(state: state, time: Double(bitPattern: cell.time ?? 0))
+            case "unconverged": return .unconverged(state: state)
+            case "escaped": return .escaped(state: state)
+            case "failed": return .failed(reason: cell.reason ?? "")
+            default: throw RecordError(message: "the basin checkpoint holds an unknown outcome `\(cell.kind)`")
+            }
+        }
+    }
+}
+
+/// A work record that cannot be read back.
+public struct RecordError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }
 
 /// The attractor a (Newton-polished) end point reached: matched within

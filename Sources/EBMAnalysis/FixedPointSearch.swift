@@ -1,4 +1,3 @@
-import Dispatch
 import EBMCore
 import Foundation
 import EBMLinearAlgebra
@@ -102,14 +101,18 @@ public struct FixedPointReport: Sendable {
 /// Catalog order is deterministic: trajectory, newton (start order),
 /// plateau, deflation, homotopy.
 ///
-/// `completedStarts` are Newton outcomes of an interrupted run (by start
-/// index), taken as they are; `onStart` sees every new one (to checkpoint);
-/// an interruption request stops the Newton phase with `AnalysisInterrupted`.
+/// The Newton starts are work units computed by `scheduler` (default:
+/// `search.threads` local threads; `recipe` lets other processes rebuild
+/// them). `completedStarts` are records of an interrupted run (by start
+/// index), taken as they are; `onStart` sees every new one (to
+/// checkpoint); `stop` ends the Newton phase with `AnalysisInterrupted`.
 public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory?, search: FixedPointSearch,
                             catalog initial: FixedPointCatalog = FixedPointCatalog(),
-                            completedStarts: [Int: NewtonOutcome] = [:],
-                            onStart: ((Int, NewtonOutcome) -> Void)? = nil,
+                            scheduler: WorkScheduler? = nil, recipe: WorkRecipe? = nil, stop: StopCondition = .never,
+                            completedStarts: [Int: NewtonRecord] = [:],
+                            onStart: ((Int, NewtonRecord) throws -> Void)? = nil,
                             progress: ((String) -> Void)? = nil) throws -> FixedPointReport {
+    let scheduler = scheduler ?? LocalScheduler(threads: search.threads)
     let objective = problem.objective
     let system = GradientSystem(objective: objective)
     let newton = try NewtonSolver(residualTolerance: search.gradientTolerance)
@@ -158,20 +161,12 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
 
     let starts = try (0..<search.starts).map { try problem.startDistribution(search.seed &+ UInt64($0)) }
     if search.methods.contains(.newton) && !starts.isEmpty {
-        progress?("fixed points: Newton from \(starts.count) random starts on \(search.threads) threads")
-        let lock = NSLock()
-        let results = parallelMap(Array(starts.indices), threads: search.threads, done: completedStarts) { k -> NewtonOutcome in
-            let outcome: NewtonOutcome
-            do { outcome = .solved(try newton.solve(GradientSystem(objective: objective), from: starts[k])) }
-            catch { outcome = .failed("\(error)") }
-            lock.lock(); onStart?(k, outcome); lock.unlock()
-            return outcome
-        }
-        guard results.count == starts.count else {
-            throw AnalysisInterrupted(analysis: "fixed_points", completedUnits: results.count, totalUnits: starts.count)
-        }
+        let units = NewtonStartUnits(objective: objective, starts: starts, gradientTolerance: search.gradientTolerance,
+                                     recipe: recipe)
+        progress?("fixed points: Newton from \(starts.count) random starts on \(scheduler.layout)")
+        let records = try scheduler.records(units, completed: completedStarts, stop: stop) { k, record in try onStart?(k, record) }
         for k in starts.indices {
-            switch results[k]! {
+            switch records[k]!.outcome {
             case let .solved(value): try consider(value, error: nil, method: "newton", start: k)
             case let .failed(reason): try consider(nil, error: StoredError(description: reason), method: "newton", start: k)
             }
@@ -240,26 +235,73 @@ struct StoredError: Error, CustomStringConvertible {
     let description: String
 }
 
-/// `transform` over `items` on `threads` threads, results by item index;
-/// items whose index is in `done` are not recomputed. Stops handing out
-/// items when an interruption is requested: then fewer results come back.
-func parallelMap<R>(_ items: [Int], threads: Int, done: [Int: R] = [:], _ transform: (Int) -> R) -> [Int: R] {
-    var results = done
-    let pending = items.filter { done[$0] == nil }
-    let lock = NSLock()
-    var next = 0
-    DispatchQueue.concurrentPerform(iterations: max(1, min(threads, max(pending.count, 1)))) { _ in
-        while true {
-            lock.lock()
-            let k = Interruption.isRequested ? pending.count : next
-            next += 1
-            lock.unlock()
-            if k >= pending.count { return }
-            let value = transform(pending[k])
-            lock.lock()
-            results[pending[k]] = value
-            lock.unlock()
+/// The random starts of a fixed-point search as work units: unit `k` is a
+/// Newton solve of `∇L(θ) = 0` from `starts[k]`, by one thread's solver.
+public struct NewtonStartUnits: WorkUnitKind {
+    public typealias Record = NewtonRecord
+    public static let analysis = "fixed_points"
+    public static let unitNoun = "Newton starts"
+
+    public let objective: LearningObjective
+    public let starts: [[Double]]
+    public let gradientTolerance: Double
+    public let recipe: WorkRecipe?
+
+    public init(objective: LearningObjective, starts: [[Double]], gradientTolerance: Double, recipe: WorkRecipe? = nil) {
+        self.objective = objective
+        self.starts = starts
+        self.gradientTolerance = gradientTolerance
+        self.recipe = recipe
+    }
+
+    public var count: Int { starts.count }
+
+    public func makeWorker() throws -> (Int) throws -> NewtonRecord {
+        let newton = try NewtonSolver(residualTolerance: gradientTolerance)
+        let system = GradientSystem(objective: objective)
+        return { k in
+            do { return NewtonRecord(.solved(try newton.solve(system, from: starts[k]))) }
+            catch { return NewtonRecord(.failed("\(error)")) }
         }
     }
-    return results
+}
+
+/// One Newton solve of a fixed-point enumeration, bit-exact.
+public struct NewtonRecord: Codable, Sendable {
+    let solution: [UInt64]?
+    let residual: [UInt64]?
+    let iterations: Int?
+    let residualEvaluations: Int?
+    let jacobianEvaluations: Int?
+    let status: NewtonResult.Status?
+    let nullity: Int?
+    let method: String?
+    let failure: String?
+
+    public init(_ outcome: NewtonOutcome) {
+        switch outcome {
+        case let .solved(r):
+            solution = r.solution.map(\.bitPattern)
+            residual = r.residual.map(\.bitPattern)
+            iterations = r.iterations
+            residualEvaluations = r.residualEvaluations
+            jacobianEvaluations = r.jacobianEvaluations
+            status = r.status
+            nullity = r.nullity
+            method = r.method
+            failure = nil
+        case let .failed(reason):
+            solution = nil; residual = nil; iterations = nil; residualEvaluations = nil; jacobianEvaluations = nil
+            status = nil; nullity = nil; method = nil
+            failure = reason
+        }
+    }
+
+    public var outcome: NewtonOutcome {
+        guard let solution, let residual, let status else { return .failed(failure ?? "") }
+        return .solved(NewtonResult(solution: solution.map(Double.init(bitPattern:)), residual: residual.map(Double.init(bitPattern:)),
+                                    iterations: iterations ?? 0, residualEvaluations: residualEvaluations ?? 0,
+                                    jacobianEvaluations: jacobianEvaluations ?? 0, status: status, nullity: nullity,
+                                    method: method ?? ""))
+    }
 }

@@ -1,4 +1,8 @@
+import EBMThreads
 import Foundation
+
+/// Computes one work unit into the bytes that travel back to rank 0.
+public typealias UnitComputer = (Int) throws -> [UInt8]
 
 /// A rank that reported a failure, or a unit that failed on it.
 public struct RankFailure: Error, CustomStringConvertible, Sendable {
@@ -76,7 +80,7 @@ public final class WorkFarm {
         var remaining = Set(units)
         var retired = [Int: Int](uniqueKeysWithValues: workers.map { ($0, 0) })
         var failure: RankFailure?
-        let pool = LocalPool(threads: threads, makeComputer: makeComputer)
+        let pool = WorkerPool<[UInt8]>(threads: threads, makeWorker: makeComputer)
         defer { pool.close() }
         var localBusy = 0
 
@@ -159,7 +163,7 @@ public final class WorkFarm {
     /// the worker takes part in it (its MPI collectives) and then serves on.
     public static func serve(session: MPISession, prepare: ([UInt8]) throws -> () throws -> UnitComputer,
                              collective: ([UInt8]) throws -> Void = { _ in }) throws {
-        var pool: LocalPool?
+        var pool: WorkerPool<[UInt8]>?
         var slots = 0, retired = 0
         var sends: [PendingSend] = []
         func report(_ unit: Int, _ text: String) throws {
@@ -177,7 +181,7 @@ public final class WorkFarm {
                     slots = Int(decode(bytes))
                     retired = 0
                     do {
-                        pool = LocalPool(threads: slots, makeComputer: try prepare(Array(bytes.dropFirst(8))))
+                        pool = WorkerPool(threads: slots, makeWorker: try prepare(Array(bytes.dropFirst(8))))
                         sends.append(try session.startSend(encode(Int64(slots)), to: 0, tag: Tag.request))
                     } catch {
                         pool = nil

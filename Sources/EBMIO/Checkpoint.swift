@@ -1,5 +1,6 @@
 import EBMAnalysis
 import EBMCore
+import EBMScenario
 import EBMSolvers
 import Foundation
 
@@ -71,6 +72,60 @@ struct UnitCheckpoint<Record: Codable>: Codable {
     func interrupted(_ folder: String, noun: String) -> RunInterrupted {
         RunInterrupted(message: "interrupted: \(records.count) of \(units) \(noun) are done and saved in \(Self.path(analysis, in: folder)); continue with the same command and --resume (the result is the same as an uninterrupted run)")
     }
+
+    /// The message of a distributed run stopped by a failed process, after
+    /// the checkpoint was written.
+    func failed(_ folder: String, noun: String, because failure: DistributedFailure) -> DistributedRunFailed {
+        DistributedRunFailed(message: "\(failure.message)\nthe run stopped: \(records.count) of \(units) \(noun) are done and saved in \(Self.path(analysis, in: folder)); continue with the same command and --resume (the result is the same as an uninterrupted run)")
+    }
+}
+
+/// A distributed run stopped by a failed process after saving its checkpoint.
+public struct DistributedRunFailed: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// A long analysis whose finished units are checkpointed: it starts from
+/// the saved records when resuming, saves new records at most every
+/// `checkpointInterval` seconds, and on a stop or a failed process saves
+/// them all and reports how to continue; on success the checkpoint goes.
+/// This is the one place that owns "save, then report interrupted/failed".
+final class CheckpointedRun<Kind: WorkUnitKind> {
+    private var checkpoint: UnitCheckpoint<Kind.Record>
+    private let clock: CheckpointClock
+    private let folder: String
+
+    init(_ kind: Kind.Type, scenario: Scenario, units: Int, folder: String, options: RunOptions, progress: Progress) throws {
+        checkpoint = try UnitCheckpoint.start(Kind.analysis, scenarioHash: ScenarioHash.of(scenario.sourceText), units: units,
+                                              folder: folder, resume: options.resume, progress: progress)
+        clock = CheckpointClock(interval: options.checkpointInterval)
+        self.folder = folder
+    }
+
+    /// The records of an interrupted run.
+    var completed: [Int: Kind.Record] { checkpoint.records }
+
+    /// Keeps a finished unit's record (written with the next due checkpoint).
+    func save(_ unit: Int, _ record: Kind.Record) {
+        checkpoint.records[unit] = record
+        if clock.isDue() { try? checkpoint.write(to: folder) }
+    }
+
+    /// Runs `body`, which reports each new record to `save`.
+    func run<Result>(_ body: () throws -> Result) throws -> Result {
+        do {
+            let result = try body()
+            checkpoint.remove(from: folder)
+            return result
+        } catch is AnalysisInterrupted {
+            try checkpoint.write(to: folder)
+            throw checkpoint.interrupted(folder, noun: Kind.unitNoun)
+        } catch let failure as DistributedFailure {
+            try checkpoint.write(to: folder)
+            throw checkpoint.failed(folder, noun: Kind.unitNoun, because: failure)
+        }
+    }
 }
 
 /// Writes a checkpoint at most every `interval` seconds.
@@ -88,84 +143,9 @@ final class CheckpointClock {
 
 /// The checkpoint files an interrupted run may leave.
 enum Checkpoints {
-    static let analyses = ["basins", "sweep", "fixed_points"]
+    static let analyses = [BasinRowUnits.analysis, OrderConvergenceUnits.analysis, NewtonStartUnits.analysis]
     static func existing(in folder: String) -> [String] {
         analyses.map { UnitCheckpoint<Int>.path($0, in: folder) }.filter { FileManager.default.fileExists(atPath: $0) }
     }
 }
 
-/// One basin-map cell, bit-exact.
-struct BasinCell: Codable {
-    let kind: String
-    let time: UInt64?
-    let state: [UInt64]?
-    let reason: String?
-
-    static func cells(_ row: [BasinOutcome]) -> [BasinCell] {
-        row.map { outcome in
-            switch outcome {
-            case let .converged(state, time):
-                return BasinCell(kind: "converged", time: time.bitPattern, state: state.map(\.bitPattern), reason: nil)
-            case let .unconverged(state):
-                return BasinCell(kind: "unconverged", time: nil, state: state.map(\.bitPattern), reason: nil)
-            case let .escaped(state):
-                return BasinCell(kind: "escaped", time: nil, state: state.map(\.bitPattern), reason: nil)
-            case let .failed(reason):
-                return BasinCell(kind: "failed", time: nil, state: nil, reason: reason)
-            }
-        }
-    }
-
-    static func outcomes(_ cells: [BasinCell]) throws -> [BasinOutcome] {
-        try cells.map { cell in
-            let state = (cell.state ?? []).map(Double.init(bitPattern:))
-            switch cell.kind {
-            case "converged": return .converged(state: state, time: Double(bitPattern: cell.time ?? 0))
-            case "unconverged": return .unconverged(state: state)
-            case "escaped": return .escaped(state: state)
-            case "failed": return .failed(reason: cell.reason ?? "")
-            default: throw RunInterrupted(message: "the basin checkpoint holds an unknown outcome `\(cell.kind)`")
-            }
-        }
-    }
-}
-
-/// One Newton solve of a fixed-point enumeration, bit-exact.
-struct NewtonRecord: Codable {
-    let solution: [UInt64]?
-    let residual: [UInt64]?
-    let iterations: Int?
-    let residualEvaluations: Int?
-    let jacobianEvaluations: Int?
-    let status: NewtonResult.Status?
-    let nullity: Int?
-    let method: String?
-    let failure: String?
-
-    init(_ outcome: NewtonOutcome) {
-        switch outcome {
-        case let .solved(r):
-            solution = r.solution.map(\.bitPattern)
-            residual = r.residual.map(\.bitPattern)
-            iterations = r.iterations
-            residualEvaluations = r.residualEvaluations
-            jacobianEvaluations = r.jacobianEvaluations
-            status = r.status
-            nullity = r.nullity
-            method = r.method
-            failure = nil
-        case let .failed(reason):
-            solution = nil; residual = nil; iterations = nil; residualEvaluations = nil; jacobianEvaluations = nil
-            status = nil; nullity = nil; method = nil
-            failure = reason
-        }
-    }
-
-    var outcome: NewtonOutcome {
-        guard let solution, let residual, let status else { return .failed(failure ?? "") }
-        return .solved(NewtonResult(solution: solution.map(Double.init(bitPattern:)), residual: residual.map(Double.init(bitPattern:)),
-                                    iterations: iterations ?? 0, residualEvaluations: residualEvaluations ?? 0,
-                                    jacobianEvaluations: jacobianEvaluations ?? 0, status: status, nullity: nullity,
-                                    method: method ?? ""))
-    }
-}

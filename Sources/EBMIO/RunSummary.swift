@@ -8,16 +8,7 @@ import Foundation
 /// `summary.json`: what was run (version, scenario hash, settings) and what
 /// came out (final loss, stop reason, solver statistics).
 public struct RunSummary: Codable {
-    public struct Expressivity: Codable {
-        /// Generic rank of G at a random θ.
-        public var rankG: Int
-        /// `2^n - 1`: the rank of full expressivity.
-        public var fullRank: Int
-        public var fullyExpressive: Bool
-        enum CodingKeys: String, CodingKey {
-            case rankG = "rank_G", fullRank = "full_rank", fullyExpressive = "fully_expressive"
-        }
-    }
+    public typealias Expressivity = EBMAnalysis.Expressivity
 
     public struct Integrator: Codable {
         public var rtol: Double
@@ -161,19 +152,5 @@ public enum ScenarioHash {
 extension String {
     func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
-}
-
-/// The model's expressivity: the generic rank of its coupling Jacobian.
-public enum ExpressivityReport {
-    /// Skip the SVD when G has more entries than this.
-    public static let sizeLimit = 4_000_000
-
-    public static func generic(_ model: any EnergyModel, seed: UInt64 = 12345) -> RunSummary.Expressivity? {
-        let full = model.stateCount - 1
-        guard full * model.parameterCount <= sizeLimit else { return nil }
-        let theta = (try? Initialization.normal(scale: 0.5, seed: seed).parameters(for: model)) ?? []
-        guard let rank = try? LAPACK.rank(model.couplingJacobian(theta), relativeTolerance: 1e-10) else { return nil }
-        return RunSummary.Expressivity(rankG: rank, fullRank: full, fullyExpressive: rank == full)
     }
 }

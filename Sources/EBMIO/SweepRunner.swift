@@ -59,44 +59,30 @@ public enum SweepRunner {
         let (scenario, sweep, thresholds, members) = (plan.scenario, plan.sweep, plan.thresholds, plan.members)
         guard options.threads >= 1 else { throw ResolutionError(keyPath: "--threads", message: "at least 1 thread, got \(options.threads)") }
         // Every member is resolved before any work, so a bad one fails fast.
-        let problems = try members.map { member -> (OrderConvergenceProblem, GradientFlowMethod) in
-            let resolved = try ScenarioRunner.check(member.scenario)
-            return (OrderConvergenceProblem(flow: resolved.flowProblem, thresholds: thresholds), resolved.method)
-        }
+        let recipe = WorkTask.sweepMembers(SweepMembersTask(scenario: ScenarioReference(original, quick: options.run.quick),
+                                                            seeds: options.seeds)).recipe
+        let units = try Self.units(plan, recipe: recipe)
         let folder = options.run.output ?? scenario.output ?? "out/\(scenario.name)"
         try ScenarioRunner.prepare(folder: folder, force: options.run.force, resume: options.run.resume, marker: "sweep_summary.json")
 
         let progress = Progress(quiet: options.run.quiet)
-        let threads = min(options.threads, members.count)
-        progress.say("sweep \(scenario.name): \(members.count) members (\(sweep.variation?.name ?? "init_seed") x \(sweep.seeds) seeds) on \(threads) threads")
-        var checkpoint = try UnitCheckpoint<SweepRecord>.start("sweep", scenarioHash: ScenarioHash.of(scenario.sourceText),
-                                                               units: members.count, folder: folder, resume: options.run.resume,
-                                                               progress: progress)
-        let clock = CheckpointClock(interval: options.run.checkpointInterval)
-        var completed = Dictionary(uniqueKeysWithValues: checkpoint.records.compactMap { i, record -> (Int, MemberResult)? in
-            i < members.count ? (i, MemberResult(member: members[i], convergence: record.convergence, error: record.error)) : nil
-        })
-        let results: [MemberResult]
-        do {
-            if let farm = options.run.farm {
-                completed = try DistributedWork.sweepMembers(farm, original: original, quick: options.run.quick, seeds: options.seeds,
-                                                             members: members, completed: completed, progress: progress) { i, result in
-                    checkpoint.records[i] = SweepRecord(convergence: result.convergence, error: result.error)
-                    if clock.isDue() { try? checkpoint.write(to: folder) }
-                }
+        let scheduler = options.run.scheduler ?? LocalScheduler(threads: min(options.threads, members.count))
+        progress.say("sweep \(scenario.name): \(members.count) members (\(sweep.variation?.name ?? "init_seed") x \(sweep.seeds) seeds) on \(scheduler.layout)")
+        let checkpointed = try CheckpointedRun<OrderConvergenceUnits>(OrderConvergenceUnits.self, scenario: scenario, units: members.count, folder: folder,
+                                               options: options.run, progress: progress)
+        var done = checkpointed.completed.count
+        let records = try checkpointed.run {
+            try scheduler.records(units, completed: checkpointed.completed, stop: options.run.stop) { i, record in
+                checkpointed.save(i, record)
+                done += 1
+                let member = members[i]
+                progress.say("sweep: [\(done)/\(members.count)] member \(i) (value \(member.value), seed \(member.seed)) "
+                             + (record.error.map { "failed: \($0)" } ?? "done"))
             }
-            results = try runMembers(members, problems: problems, threads: threads, progress: progress, completed: completed) { i, result in
-                checkpoint.records[i] = SweepRecord(convergence: result.convergence, error: result.error)
-                if clock.isDue() { try? checkpoint.write(to: folder) }
-            }
-        } catch is AnalysisInterrupted {
-            try checkpoint.write(to: folder)
-            throw checkpoint.interrupted(folder, noun: "sweep members")
-        } catch let failure as DistributedFailure {
-            try checkpoint.write(to: folder)
-            throw checkpoint.failed(folder, noun: "sweep members", because: failure)
         }
-        checkpoint.remove(from: folder)
+        let results = members.indices.map { i in
+            MemberResult(member: members[i], convergence: records[i]?.convergence, error: records[i]?.error)
+        }
 
         var report = RunReport(folder: folder)
         let over = sweep.variation?.name ?? "init_seed"
@@ -134,43 +120,13 @@ public enum SweepRunner {
         return sweep
     }
 
-    /// Runs `OrderConvergence.solve` for every member on `threads` threads
-    /// that take the next member as they finish one.
-    static func runMembers(_ members: [SweepMember], problems: [(OrderConvergenceProblem, GradientFlowMethod)],
-                           threads: Int, progress: Progress, completed: [Int: MemberResult] = [:],
-                           onStore: ((Int, MemberResult) -> Void)? = nil) throws -> [MemberResult] {
-        let board = ResultBoard(count: members.count, completed: completed)
-        let group = DispatchGroup()
-        for _ in 0..<threads {
-            group.enter()
-            let worker = Thread {
-                defer { group.leave() }
-                while let i = board.claim() {
-                    let member = members[i]
-                    let result: MemberResult
-                    do {
-                        let convergence = try OrderConvergence.solve(problems[i].0, method: problems[i].1)
-                        result = MemberResult(member: member, convergence: convergence, error: nil)
-                    } catch {
-                        result = MemberResult(member: member, convergence: nil, error: "\(error)")
-                    }
-                    let done = board.store(result, at: i)
-                    board.locked {
-                        onStore?(i, result)
-                        progress.say("sweep: [\(done)/\(members.count)] member \(i) (value \(member.value), seed \(member.seed)) "
-                                     + (result.error.map { "failed: \($0)" } ?? "done"))
-                    }
-                }
-            }
-            worker.stackSize = 16 << 20
-            worker.start()
-        }
-        group.wait()
-        let done = board.results.compactMap { $0 }
-        if done.count < members.count {
-            throw AnalysisInterrupted(analysis: "sweep", completedUnits: done.count, totalUnits: members.count)
-        }
-        return done
+    /// The members' flows as work units (every member resolved first, so
+    /// a bad one fails before any work).
+    static func units(_ plan: Plan, recipe: WorkRecipe? = nil) throws -> OrderConvergenceUnits {
+        OrderConvergenceUnits(problems: try plan.members.map { member in
+            let resolved = try ScenarioRunner.check(member.scenario)
+            return (OrderConvergenceProblem(flow: resolved.flowProblem, thresholds: plan.thresholds), resolved.method)
+        }, recipe: recipe)
     }
 
     /// `member <over> tJ_<k>_eps<ε>… tm_<k>_eps<ε>… init_seed`, a row per
@@ -196,49 +152,3 @@ public enum SweepRunner {
     }
 }
 
-/// A finished sweep member as a checkpoint keeps it.
-struct SweepRecord: Codable {
-    let convergence: OrderConvergence?
-    let error: String?
-}
-
-/// Member indices handed out to workers and results collected, under one lock.
-final class ResultBoard: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
-    private var finished = 0
-    private(set) var results: [SweepRunner.MemberResult?]
-
-    /// `completed`: results of an interrupted run, kept as they are.
-    init(count: Int, completed: [Int: SweepRunner.MemberResult] = [:]) {
-        results = Array(repeating: nil, count: count)
-        for (i, result) in completed where i < count { results[i] = result }
-        finished = completed.count
-    }
-
-    /// The next member without a result, or nil when there is none or an
-    /// interruption was requested.
-    func claim() -> Int? {
-        locked {
-            while next < results.count && results[next] != nil { next += 1 }
-            guard next < results.count, !Interruption.isRequested else { return nil }
-            next += 1
-            return next - 1
-        }
-    }
-
-    /// Stores a result; returns how many are done.
-    func store(_ result: SweepRunner.MemberResult, at i: Int) -> Int {
-        locked {
-            results[i] = result
-            finished += 1
-            return finished
-        }
-    }
-
-    func locked<Value>(_ body: () throws -> Value) rethrows -> Value {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
-    }
-}

@@ -10,7 +10,7 @@ import Foundation
 /// Newton starts, sweep members) to itself and to the other ranks, which
 /// only compute (`WorkFarm.serve`). Without a launcher MPI is never touched.
 enum Cluster {
-    nonisolated(unsafe) static var farm: MPIUnitFarm?
+    nonisolated(unsafe) static var farm: WorkFarm?
     nonisolated(unsafe) static var session: MPISession?
 
     /// Initialises MPI when launched by `mpirun` or `srun`. A rank other
@@ -33,7 +33,7 @@ enum Cluster {
         if session.rank != 0 {
             do {
                 try WorkFarm.serve(session: session, prepare: { bytes in
-                    injectedFault(rank: session.rank, try DistributedTask.decoded(bytes).prepare())
+                    injectedFault(rank: session.rank, try WorkTask.decoded(bytes).prepare())
                 }, collective: { FullModelJob.serve($0, session: session) })
                 try session.finalize()
                 exit(0)
@@ -42,7 +42,7 @@ enum Cluster {
                 session.abort(code: 1)
             }
         }
-        if session.size > 1 { farm = MPIUnitFarm(WorkFarm(session: session, threads: 1)) }
+        if session.size > 1 { farm = WorkFarm(session: session, threads: 1) }
         atexit { Cluster.shutdown() }
     }
 
@@ -76,44 +76,19 @@ enum Cluster {
     static func shutdown() {
         guard let session, !session.isFinalized else { return }
         if let farm {
-            if farm.farm.isAbandoned { return }
-            try? farm.farm.dismissWorkers()
+            if farm.isAbandoned { return }
+            try? farm.dismissWorkers()
         }
         try? session.finalize()
     }
 
-    /// Under MPI: the farm, and one compute thread per rank unless
-    /// `--threads` says otherwise (a rank per core is the usual layout).
+    /// Under MPI: the ranks' scheduler, and one compute thread per rank
+    /// unless `--threads` says otherwise (a rank per core is the usual layout).
     static func attach(to options: inout RunOptions, threads: Int?) {
-        guard let farm else { return }
+        guard let current = farm else { return }
         let perRank = max(1, threads ?? 1)
-        farm.farm = WorkFarm(session: farm.farm.session, threads: perRank)
+        farm = WorkFarm(session: current.session, threads: perRank)
         options.threads = perRank
-        options.farm = farm
-    }
-}
-
-/// `UnitFarm` over MPI ranks: errors of the MPI layer become the
-/// analysis's (`AnalysisInterrupted`, `DistributedFailure`).
-final class MPIUnitFarm: UnitFarm {
-    var farm: WorkFarm
-
-    init(_ farm: WorkFarm) { self.farm = farm }
-
-    var layout: String {
-        "\(farm.session.size) ranks x \(farm.threads) thread\(farm.threads == 1 ? "" : "s")"
-    }
-
-    func compute(_ task: DistributedTask, units: [Int], onResult: (Int, [UInt8]) throws -> Void) throws {
-        do {
-            try farm.run(task: try task.encoded(), units: units, makeComputer: try task.prepare(), onResult: onResult,
-                         shouldStop: { Interruption.isRequested })
-        } catch let stopped as FarmStopped {
-            throw AnalysisInterrupted(analysis: task.kind.rawValue, completedUnits: stopped.completedUnits, totalUnits: stopped.totalUnits)
-        } catch let failure as RankFailure {
-            throw DistributedFailure(message: "\(failure)")
-        } catch let failure as MPIError {
-            throw DistributedFailure(message: "\(failure)")
-        }
+        options.scheduler = MPIScheduler(farm: farm!)
     }
 }

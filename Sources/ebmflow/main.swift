@@ -32,6 +32,7 @@ struct RunFlags: ParsableArguments {
 
     var options: RunOptions {
         var options = RunOptions(output: output, quiet: quiet, force: force, quick: quick, threads: threads, resume: resume)
+        options.stop = Signals.stop
         Cluster.attach(to: &options, threads: threads)
         return options
     }
@@ -64,7 +65,7 @@ struct Run: ParsableCommand {
             if let farm = Cluster.farm {
                 switch FullModelJob.eligibility(of: loaded, session: Cluster.session) {
                 case .distributed:
-                    print(try FullModelJob.run(loaded, options: flags.options, farm: farm.farm).joined(separator: "\n"))
+                    print(try FullModelJob.run(loaded, options: flags.options, farm: farm).joined(separator: "\n"))
                     return
                 case let .refused(reason):
                     FileHandle.standardError.write(Data("note: \(reason)\n".utf8))
@@ -179,26 +180,7 @@ struct Info: ParsableCommand {
 
     func run() throws {
         do {
-            let resolved = try ScenarioRunner.check(try loadScenario(scenario))
-            let model = resolved.model
-            let n = resolved.scenario.spins
-            let memory = MemoryEstimate(spins: n, model: resolved.scenario.model, analyses: resolved.scenario.analyses)
-            print("scenario: \(resolved.scenario.name)")
-            print("spins: \(n) (\(1 << n) states, \((1 << n) - 1) effective couplings)")
-            print("model: \(model.description), \(model.parameterCount) parameters, \(resolved.objective.dimension) free")
-            if let e = ExpressivityReport.generic(model) {
-                print("expressivity: generic rank of G = \(e.rankG) of \(e.fullRank) (\(e.fullyExpressive ? "fully expressive" : "not fully expressive"))")
-            } else {
-                print("expressivity: not computed (G too large)")
-            }
-            if let search = ExpressivitySearch.smallestFullyExpressive(like: model) {
-                print("smallest fully expressive: \(search.summary)")
-            }
-            print("memory estimate: \(MemoryEstimate.formatted(memory.bytes))"
-                + (MemoryEstimate.availableBytes.map { " (available: \(MemoryEstimate.formatted($0)))" } ?? ""))
-            let solver = resolved.method.linearSolver.resolved(dimension: resolved.objective.dimension)
-            print("linear solver: \(resolved.method.linearSolver.rawValue) -> \(solver.name)")
-            print("target: entropy \(String(format: "%.6f", resolved.target.entropy)) nats, KL(q || uniform) = \(String(format: "%.6f", Double(n) * log(2) - resolved.target.entropy))")
+            print(ProblemDescription(try ScenarioRunner.check(try loadScenario(scenario))).lines.joined(separator: "\n"))
         } catch {
             throw fail(error)
         }
@@ -301,6 +283,6 @@ struct Integrate: ParsableCommand {
 }
 
 
-Interruption.install()
+Signals.install()
 Cluster.startIfLaunched()
 EBMFlowCommand.main()

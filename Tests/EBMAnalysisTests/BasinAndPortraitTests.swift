@@ -6,6 +6,15 @@ import EBMLinearAlgebra
 @Suite struct BasinAndPortraitTests {
     static let method = GradientFlowMethod(relativeTolerance: 1e-8, absoluteTolerance: 1e-10)
 
+    /// A square map on `threads` local threads.
+    static func map(_ objective: LearningObjective, plane: Plane, axis: [Double], maximumTime: Double, tolerance: Double,
+                    threads: Int) throws -> BasinMap {
+        let units = BasinRowUnits(objective: objective, method: method, plane: plane, xs: axis, ys: axis, maximumTime: maximumTime,
+                                  tolerance: tolerance, threads: threads)
+        return try basinMap(units, catalog: FixedPointCatalog(), tolerances: ClassificationTolerances(),
+                            scheduler: LocalScheduler(threads: threads))
+    }
+
     /// The full model is convex: every start reaches the single fixed point.
     @Test func convexModelHasOneBasin() throws {
         let target = try Target.random(spins: 3, seed: 4, orders: [1, 2, 3], scales: [0.5, 0.4, 0.3])
@@ -13,8 +22,7 @@ import EBMLinearAlgebra
         let objective = LearningObjective(model: model, target: target)
         let plane = try Plane.axes(center: [Double](repeating: 0, count: 7), x: 0, y: 3, names: model.parameterNames)
         let axis = gridValues(-2...2, count: 6)
-        let map = try basinMap(objective: objective, method: Self.method, plane: plane, xs: axis, ys: axis, maximumTime: 1e4,
-                               tolerance: 1e-8, catalog: FixedPointCatalog(), tolerances: ClassificationTolerances(), threads: 2)
+        let map = try Self.map(objective, plane: plane, axis: axis, maximumTime: 1e4, tolerance: 1e-8, threads: 2)
         #expect(map.fractions == [.attractor(0): 1.0])
         #expect(map.attractors.count == 1 && map.catalog.points.count == 1)
         #expect(map.catalog.points[0].kind == .dataConsistent && map.catalog.points[0].type == .sink)
@@ -36,8 +44,7 @@ import EBMLinearAlgebra
         let plane = try Plane.axes(center: [Double](repeating: 0, count: model.parameterCount),
                                    x: names.firstIndex(of: "W[0,0]")!, y: names.firstIndex(of: "b[0]")!, names: names)
         let axis = gridValues(-2...2, count: 9)
-        let map = try basinMap(objective: objective, method: Self.method, plane: plane, xs: axis, ys: axis, maximumTime: 1e4,
-                               tolerance: 1e-9, catalog: FixedPointCatalog(), tolerances: ClassificationTolerances(), threads: 2)
+        let map = try Self.map(objective, plane: plane, axis: axis, maximumTime: 1e4, tolerance: 1e-9, threads: 2)
         func flipped(_ theta: [Double]) -> [Double] { Array(theta[0..<3]) + theta[3...].map { -$0 } }
         let n = axis.count
         for j in 0..<n {
@@ -72,8 +79,7 @@ import EBMLinearAlgebra
         let plane = try Plane.random(center: [Double](repeating: 0, count: model.parameterCount), seed: 3)
         let axis = gridValues(-1.5...1.5, count: 7)
         func run(_ threads: Int) throws -> BasinMap {
-            try basinMap(objective: objective, method: Self.method, plane: plane, xs: axis, ys: axis, maximumTime: 1e3,
-                         tolerance: 1e-8, catalog: FixedPointCatalog(), tolerances: ClassificationTolerances(), threads: threads)
+            try Self.map(objective, plane: plane, axis: axis, maximumTime: 1e3, tolerance: 1e-8, threads: threads)
         }
         let one = try run(1), two = try run(2)
         #expect(one.labels == two.labels)

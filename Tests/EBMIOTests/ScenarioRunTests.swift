@@ -159,3 +159,44 @@ analyses:
         }
     }
 }
+
+@Suite struct PipelineTests {
+    /// Each step reads only what earlier steps made, and the registry's
+    /// names are the scenario's analysis keys.
+    @Test func registryIsOrderedAndNamesTheAnalyses() {
+        #expect(ScenarioRunner.availableAnalyses == ["trajectory", "orders", "fixed_points", "continuation", "basins", "portrait"])
+        let all = AnalysesSpecification(trajectory: TrajectorySpecification(), orders: OrdersSpecification(),
+                                        fixedPoints: FixedPointsSpecification(), basins: BasinsSpecification(plane: .random(seed: 1, center: .initialization)),
+                                        portrait: PortraitSpecification(plane: .random(seed: 1, center: .initialization)))
+        #expect(ScenarioRunner.requestedAnalyses(all) == ["trajectory", "orders", "fixed_points", "basins", "portrait"])
+    }
+
+    /// The order of blocks in a scenario does not change a single byte.
+    @Test func blockOrderDoesNotChangeResults() throws {
+        let blocks = [
+            "  trajectory: {samples: 20}\n",
+            "  fixed_points: {starts: 3}\n",
+            "  basins: {plane: {x: \"W[0,0]\", y: \"b[0]\", center: end}, resolution: [4, 3], t_max: 100}\n",
+            "  portrait: {plane: {x: \"W[0,0]\", y: \"b[0]\", center: end}, grid: [5, 5], orbits: {grid: [2, 2], t_max: 20}}\n",
+        ]
+        let head = "name: order\nspins: 3\nmodel: {kind: rbm, hidden: 1}\ntarget: {kind: random, seed: 2, orders: [1, 2], scale: 0.5}\ninit: {kind: normal, scale: 0.1, seed: 1}\nintegrator: {t_end: 100}\nanalyses:\n"
+        var folders: [String] = []
+        for order in [[0, 1, 2, 3], [3, 2, 1, 0]] {
+            let out = temporaryFolder()
+            let yaml = head + order.map { blocks[$0] }.joined()
+            _ = try ScenarioRunner.run(try Scenario.parse(yaml: yaml, fileName: "order.yaml"), options: RunOptions(output: out, quiet: true))
+            folders.append(out)
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: folders[0]).sorted()
+        #expect(files.contains("basins.dat") && files.contains("fixed_points.dat") && files.contains("portrait_points.dat"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folders[1]).sorted() == files)
+        // summary.json names the scenario text's hash, which differs by construction.
+        func contents(_ folder: String, _ file: String) throws -> [Substring] {
+            try String(contentsOfFile: folder + "/" + file, encoding: .utf8).split(separator: "\n")
+                .filter { !(file == "summary.json" && $0.contains("\"scenario_hash\"")) }
+        }
+        for file in files {
+            #expect(try contents(folders[0], file) == contents(folders[1], file), "\(file)")
+        }
+    }
+}

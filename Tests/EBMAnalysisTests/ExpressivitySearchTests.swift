@@ -1,6 +1,6 @@
 import Testing
 import EBMCore
-@testable import EBMIO
+import EBMAnalysis
 
 /// The smallest fully expressive member of each family.
 @Suite struct ExpressivitySearchTests {

@@ -2,7 +2,6 @@ import EBMAnalysis
 import EBMCore
 import EBMDistributed
 import EBMFullModel
-import EBMIO
 import EBMScenario
 import Foundation
 
@@ -15,7 +14,7 @@ import Foundation
 /// asks for the `trajectory` analysis only. Rank 0 writes
 /// `trajectory.dat` and `couplings.dat` in the serial format, and a
 /// `summary.json` of its own.
-struct FullModelJob: Codable {
+public struct FullModelJob: Codable {
     let scenarioText: String
     let baseDirectory: String?
     let quick: Bool
@@ -23,14 +22,14 @@ struct FullModelJob: Codable {
     static let smallestSpins = 10
 
     /// Whether `scenario` runs as a distributed full model on `session`.
-    enum Eligibility: Equatable {
+    public enum Eligibility: Equatable {
         case distributed
         /// A full-model trajectory that cannot be split over these ranks.
         case refused(String)
         case other
     }
 
-    static func eligibility(of scenario: Scenario, session: MPISession?) -> Eligibility {
+    public static func eligibility(of scenario: Scenario, session: MPISession?) -> Eligibility {
         guard let session, session.size > 1, case let .ising(order) = scenario.model.kind, order == scenario.spins,
               scenario.model.frozen.isEmpty, scenario.spins >= smallestSpins, scenario.analyses.trajectory != nil else { return .other }
         var others = scenario.analyses
@@ -94,7 +93,7 @@ struct FullModelJob: Codable {
 
     /// A worker's part: take part, and end the job if it fails (the others
     /// would wait for it in a collective call forever).
-    static func serve(_ bytes: [UInt8], session: MPISession) {
+    public static func serve(_ bytes: [UInt8], session: MPISession) {
         do {
             _ = try JSONDecoder().decode(FullModelJob.self, from: Data(bytes)).integrate(session: session)
         } catch {
@@ -104,11 +103,11 @@ struct FullModelJob: Codable {
     }
 
     /// Rank 0: starts the job on every rank, takes part, writes the files.
-    static func run(_ original: Scenario, options: RunOptions, farm: WorkFarm) throws -> [String] {
+    public static func run(_ original: Scenario, options: RunOptions, farm: WorkFarm) throws -> [String] {
         let session = farm.session
         let scenario = options.quick ? ScenarioRunner.quickened(original) : original
         let folder = options.output ?? scenario.output ?? "out/\(scenario.name)"
-        try prepare(folder: folder, force: options.force)
+        try ScenarioRunner.prepare(folder: folder, force: options.force)
         let progress = options.quiet ? nil : FileHandle.standardError
         let n = scenario.spins
         progress?.write(Data("full model ising(k=\(n)): \((1 << n) - 1) parameters over \(session.size) ranks (\((1 << n) / session.size) states each), CVODE on nvector_parallel with SPGMR\n".utf8))
@@ -144,16 +143,12 @@ struct FullModelJob: Codable {
         }
         try trajectory.write(to: folder + "/trajectory.dat")
         try couplings.write(to: folder + "/couplings.dat")
-        let summary: [String: Any] = [
-            "scenario": scenario.name, "version": EBMFlowVersion.current, "model": model, "spins": n, "parameters": (1 << n) - 1,
-            "distributed": ["ranks": session.size, "states_per_rank": (1 << n) / session.size, "vector": "nvector_parallel",
-                            "linear_solver": "gmres", "wall_seconds": seconds],
-            "trajectory": ["stop_reason": result.stopReason.rawValue, "stop_time": result.stopTime,
-                           "final_KL": result.samples.last?.loss ?? .nan, "final_grad_norm": result.samples.last?.gradientNorm ?? .nan,
-                           "steps": result.steps, "rhs_evaluations": result.rightHandSides, "krylov_iterations": result.krylovIterations],
-        ]
-        try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
-            .write(to: URL(fileURLWithPath: folder + "/summary.json"), options: .atomic)
+        let summary = FullModelSummary(scenario: scenario.name, model: model, spins: n, session: session, seconds: seconds,
+                                       result: result)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try AtomicFile.write(try encoder.encode(summary), to: folder + "/summary.json")
         let last = result.samples.last
         lines.append("scenario \(scenario.name): \(model), \(n) spins, \((1 << n) - 1) parameters, distributed over \(session.size) ranks")
         lines.append(String(format: "trajectory: stopped at t = %.6g (%@), KL = %.6e, |grad L| = %.3e",
@@ -162,13 +157,53 @@ struct FullModelJob: Codable {
         lines.append("wrote trajectory.dat, couplings.dat, summary.json in \(folder)")
         return lines
     }
+}
 
-    /// As every run: never overwrite results silently.
-    static func prepare(folder: String, force: Bool) throws {
-        let marker = folder + "/summary.json"
-        if !force && FileManager.default.fileExists(atPath: marker) {
-            throw FullModelError("cannot write \(folder): it already holds results (summary.json); pass --force to overwrite or choose another --output")
+/// `summary.json` of a distributed full-model run.
+public struct FullModelSummary: Codable, Sendable {
+    public struct Distribution: Codable, Sendable {
+        public let ranks: Int
+        public let statesPerRank: Int
+        public let vector: String
+        public let linearSolver: String
+        public let wallSeconds: Double
+        enum CodingKeys: String, CodingKey {
+            case ranks, statesPerRank = "states_per_rank", vector, linearSolver = "linear_solver", wallSeconds = "wall_seconds"
         }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    public struct Outcome: Codable, Sendable {
+        public let stopReason: String
+        public let stopTime: Double
+        public let finalKL: Double
+        public let finalGradientNorm: Double
+        public let steps: Int
+        public let rhsEvaluations: Int
+        public let krylovIterations: Int
+        enum CodingKeys: String, CodingKey {
+            case stopReason = "stop_reason", stopTime = "stop_time", finalKL = "final_KL", finalGradientNorm = "final_grad_norm"
+            case steps, rhsEvaluations = "rhs_evaluations", krylovIterations = "krylov_iterations"
+        }
+    }
+
+    public let scenario: String
+    public let version: String
+    public let model: String
+    public let spins: Int
+    public let parameters: Int
+    public let distributed: Distribution
+    public let trajectory: Outcome
+
+    init(scenario: String, model: String, spins n: Int, session: MPISession, seconds: Double, result: ParallelFullModelFlow.Result) {
+        self.scenario = scenario
+        version = EBMFlowVersion.current
+        self.model = model
+        spins = n
+        parameters = (1 << n) - 1
+        distributed = Distribution(ranks: session.size, statesPerRank: (1 << n) / session.size, vector: "nvector_parallel",
+                                   linearSolver: "gmres", wallSeconds: seconds)
+        trajectory = Outcome(stopReason: result.stopReason.rawValue, stopTime: result.stopTime,
+                             finalKL: result.samples.last?.loss ?? .nan, finalGradientNorm: result.samples.last?.gradientNorm ?? .nan,
+                             steps: result.steps, rhsEvaluations: result.rightHandSides, krylovIterations: result.krylovIterations)
     }
 }

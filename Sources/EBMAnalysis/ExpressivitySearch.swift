@@ -63,7 +63,7 @@ public enum ExpressivitySearch {
             family = "ising(·)"
             sizeName = "order"
             member = { GeneralisedIsingModel(spins: n, order: $0) }
-            active = { k in (1...k).reduce(0) { $0 + Int(MemoryEstimate.binomial(n, $1)) } }
+            active = { GeneralisedIsingModel(spins: n, order: $0).parameterCount }
         default:
             return nil
         }

@@ -1,0 +1,33 @@
+import EBMAnalysis
+import EBMScenario
+import Foundation
+
+/// `portrait`: the flow's field, nullclines and orbits on a plane, with
+/// the catalog's points.
+enum PortraitStep: AnalysisStep {
+    static let name = "portrait"
+    static let inputs: Set<RunProduct> = [.trajectory, .catalog]
+    static let outputs: Set<RunProduct> = []
+    static func isRequested(in analyses: AnalysesSpecification) -> Bool { analyses.portrait != nil }
+
+    static func run(_ run: RunContext) throws {
+        guard let spec = run.scenario.analyses.portrait else { return }
+        let resolved = run.resolved
+        let plane = try PlaneResolution.plane(spec.plane, keyPath: "analyses.portrait.plane", resolved: resolved,
+                                              catalog: run.catalog, trajectoryEnd: run.trajectoryEnd)
+        let xs = gridValues(spec.range.x, count: spec.grid.x), ys = gridValues(spec.range.y, count: spec.grid.y)
+        let starts = spec.orbits.grid.x < 2 || spec.orbits.grid.y < 2 ? [(x: 0.0, y: 0.0)]
+            : gridValues(spec.range.y, count: spec.orbits.grid.y).flatMap { y in
+                gridValues(spec.range.x, count: spec.orbits.grid.x).map { x in (x: x, y: y) } }
+        run.progress.say("portrait: field on \(xs.count) x \(ys.count), \(starts.count) orbits")
+        let portrait = try PhasePortrait.compute(objective: resolved.objective, method: resolved.method, plane: plane,
+                                                 xs: xs, ys: ys, orbitStarts: starts, orbitTime: spec.orbits.maximumTime)
+        try run.write(PortraitFiles.field(portrait, scenario: run.name), "field.dat")
+        try run.write(PortraitFiles.nullclines(portrait, scenario: run.name), "nullclines.dat")
+        try run.write(PortraitFiles.orbits(portrait, scenario: run.name), "orbits.dat")
+        try run.write(PortraitFiles.points(run.catalog, plane: plane, objective: resolved.objective, scenario: run.name),
+                      "portrait_points.dat")
+        run.report.lines.append("portrait: \(portrait.orbits.count) orbits, \(portrait.nullclines.x.count + portrait.nullclines.y.count) nullcline segments"
+            + (portrait.orbitFailures.isEmpty ? "" : ", \(portrait.orbitFailures.count) orbits failed"))
+    }
+}
