@@ -203,26 +203,12 @@ extension MultilayerPerceptron.Evaluation {
             for j in 0..<h { for d in 0..<count { out[model.biasOffsets[l] + j + p * d] = biasDot[d + count * j] } }
             // ∂/∂Wℓ -> A_{ℓ-1}ᵀ ġ (+ Ȧ_{ℓ-1}ᵀ g): entries (i, d + D j) and (d + D i, j).
             var weightDot = [Double](repeating: 0, count: fanIn * count * h)
-            activations[l].withUnsafeBufferPointer { a in
-                gDot.withUnsafeBufferPointer { pg in
-                    weightDot.withUnsafeMutableBufferPointer { o in
-                        BLAS.gemm(transposeA: true, transposeB: false, m: fanIn, n: count * h, k: states, alpha: 1,
-                                  a: a.baseAddress!, lda: states, b: pg.baseAddress!, ldb: states,
-                                  beta: 0, c: o.baseAddress!, ldc: fanIn)
-                    }
-                }
-            }
+            BLAS.gemm(transposeA: true, transposeB: false, m: fanIn, n: count * h, k: states, alpha: 1,
+                      a: activations[l], lda: states, b: gDot, ldb: states, beta: 0, c: &weightDot, ldc: fanIn)
             var inputDot = [Double](repeating: 0, count: l > 0 ? count * fanIn * h : 0)
             if l > 0 {
-                aDot[l - 1].withUnsafeBufferPointer { a in
-                    g.withUnsafeBufferPointer { pg in
-                        inputDot.withUnsafeMutableBufferPointer { o in
-                            BLAS.gemm(transposeA: true, transposeB: false, m: count * fanIn, n: h, k: states, alpha: 1,
-                                      a: a.baseAddress!, lda: states, b: pg.baseAddress!, ldb: states,
-                                      beta: 0, c: o.baseAddress!, ldc: count * fanIn)
-                        }
-                    }
-                }
+                BLAS.gemm(transposeA: true, transposeB: false, m: count * fanIn, n: h, k: states, alpha: 1,
+                          a: aDot[l - 1], lda: states, b: g, ldb: states, beta: 0, c: &inputDot, ldc: count * fanIn)
             }
             for j in 0..<h {
                 for i in 0..<fanIn {

@@ -283,30 +283,18 @@ extension MultilayerPerceptron {
     /// direction-stacked tangents).
     func accumulateAffine(_ l: Int, input: [Double], weights: [Double], into z: inout [Double], rows: Int? = nil) {
         let states = rows ?? stateCount, h = widths[l], fanIn = fanIn(l)
-        input.withUnsafeBufferPointer { a in
-            weights.withUnsafeBufferPointer { t in
-                z.withUnsafeMutableBufferPointer { pz in
-                    BLAS.gemm(transposeA: false, transposeB: false, m: states, n: h, k: fanIn, alpha: 1,
-                              a: a.baseAddress!, lda: states, b: t.baseAddress! + weightOffsets[l], ldb: fanIn,
-                              beta: 1, c: pz.baseAddress!, ldc: states)
-                }
-            }
-        }
+        BLAS.gemm(transposeA: false, transposeB: false, m: states, n: h, k: fanIn, alpha: 1,
+                  a: input, lda: states, b: weights, bOffset: weightOffsets[l], ldb: fanIn,
+                  beta: 1, c: &z, ldc: states)
     }
 
     /// `A w` with `w` read from the output block of `parameters`.
     func outputLayer(_ top: [Double], _ parameters: [Double]) -> [Double] {
         let states = stateCount, h = widths[layerCount - 1]
         var e = [Double](repeating: 0, count: states)
-        top.withUnsafeBufferPointer { a in
-            parameters.withUnsafeBufferPointer { t in
-                e.withUnsafeMutableBufferPointer { pe in
-                    BLAS.gemm(transposeA: false, transposeB: false, m: states, n: 1, k: h, alpha: 1,
-                              a: a.baseAddress!, lda: states, b: t.baseAddress! + outputOffset, ldb: h,
-                              beta: 0, c: pe.baseAddress!, ldc: states)
-                }
-            }
-        }
+        BLAS.gemm(transposeA: false, transposeB: false, m: states, n: 1, k: h, alpha: 1,
+                  a: top, lda: states, b: parameters, bOffset: outputOffset, ldb: h,
+                  beta: 0, c: &e, ldc: states)
         return e
     }
 
@@ -319,15 +307,9 @@ extension MultilayerPerceptron {
             for x in 0..<states { s += g[x + j * states] }
             out[biasOffsets[l] + j] += s
         }
-        input.withUnsafeBufferPointer { a in
-            g.withUnsafeBufferPointer { pg in
-                out.withUnsafeMutableBufferPointer { o in
-                    BLAS.gemm(transposeA: true, transposeB: false, m: fanIn, n: h, k: states, alpha: 1,
-                              a: a.baseAddress!, lda: states, b: pg.baseAddress!, ldb: states,
-                              beta: 1, c: o.baseAddress! + weightOffsets[l], ldc: fanIn)
-                }
-            }
-        }
+        BLAS.gemm(transposeA: true, transposeB: false, m: fanIn, n: h, k: states, alpha: 1,
+                  a: input, lda: states, b: g, ldb: states,
+                  beta: 1, c: &out, cOffset: weightOffsets[l], ldc: fanIn)
     }
 
     /// `g Wℓ` (`2^n × h_{ℓ-1}`), with `Wℓ` read from `weights`.
@@ -340,14 +322,8 @@ extension MultilayerPerceptron {
     /// `δ += g Wℓ` (`g` is `rows × h_ℓ`).
     func accumulateBackpropagation(_ l: Int, _ g: [Double], through weights: [Double], into delta: inout [Double], rows: Int? = nil) {
         let states = rows ?? stateCount, h = widths[l], fanIn = fanIn(l)
-        g.withUnsafeBufferPointer { pg in
-            weights.withUnsafeBufferPointer { t in
-                delta.withUnsafeMutableBufferPointer { d in
-                    BLAS.gemm(transposeA: false, transposeB: true, m: states, n: fanIn, k: h, alpha: 1,
-                              a: pg.baseAddress!, lda: states, b: t.baseAddress! + weightOffsets[l], ldb: fanIn,
-                              beta: 1, c: d.baseAddress!, ldc: states)
-                }
-            }
-        }
+        BLAS.gemm(transposeA: false, transposeB: true, m: states, n: fanIn, k: h, alpha: 1,
+                  a: g, lda: states, b: weights, bOffset: weightOffsets[l], ldb: fanIn,
+                  beta: 1, c: &delta, ldc: states)
     }
 }

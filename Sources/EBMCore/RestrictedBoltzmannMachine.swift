@@ -54,6 +54,32 @@ public struct RestrictedBoltzmannMachine: EnergyModel {
     var biasOffset: Int { spins }
     var weightOffset: Int { spins + hidden }
 
+    /// `U = F Vᵀ + 1 v_bᵀ` (one dgemm), `2^n × h` column-major, for a
+    /// parameter-shaped `v`: the hidden inputs `u_μ` at `v = θ`, their
+    /// change `Z` along a direction `v`.
+    func hiddenInputs(_ v: [Double]) -> [Double] {
+        let states = stateCount, h = hidden
+        var u = [Double](repeating: 0, count: states * h)
+        for mu in 0..<h {
+            let b = v[biasOffset + mu]
+            for x in 0..<states { u[x + mu * states] = b }
+        }
+        // W stored row-major h×n is column-major n×h = Wᵀ.
+        BLAS.gemm(transposeA: false, transposeB: false, m: states, n: h, k: spins, alpha: 1,
+                  a: features.elements, lda: states, b: v, bOffset: weightOffset, ldb: spins,
+                  beta: 1, c: &u, ldc: states)
+        return u
+    }
+
+    /// `out[W] = -Fᵀ M`, `out[W_μi] = -Σ_x M_xμ f_i(x)`, for `M` `2^n × h`
+    /// column-major (one dgemm, overwriting the `W` block): the weight part
+    /// of a pullback whose per-unit weights are `M`.
+    func writeWeightPullback(_ m: [Double], into out: inout [Double]) {
+        BLAS.gemm(transposeA: true, transposeB: false, m: spins, n: hidden, k: stateCount, alpha: -1,
+                  a: features.elements, lda: stateCount, b: m, ldb: stateCount,
+                  beta: 0, c: &out, cOffset: weightOffset, ldc: spins)
+    }
+
     public func evaluate(_ theta: [Double]) -> any EnergyEvaluation {
         precondition(theta.count == parameterCount, "expected \(parameterCount) parameters, got \(theta.count)")
         return Evaluation(model: self, theta: theta)
@@ -99,21 +125,7 @@ public struct RestrictedBoltzmannMachine: EnergyModel {
             self.model = model
             self.theta = theta
             let states = model.stateCount, n = model.spins, h = model.hidden
-            var u = [Double](repeating: 0, count: states * h)
-            for mu in 0..<h {
-                let b = theta[model.biasOffset + mu]
-                for x in 0..<states { u[x + mu * states] = b }
-            }
-            model.features.elements.withUnsafeBufferPointer { f in
-                theta.withUnsafeBufferPointer { t in
-                    u.withUnsafeMutableBufferPointer { pu in
-                        // W stored row-major h×n is column-major n×h = Wᵀ.
-                        BLAS.gemm(transposeA: false, transposeB: false, m: states, n: h, k: n, alpha: 1,
-                                  a: f.baseAddress!, lda: states, b: t.baseAddress! + model.weightOffset, ldb: n,
-                                  beta: 1, c: pu.baseAddress!, ldc: states)
-                    }
-                }
-            }
+            let u = model.hiddenInputs(theta)
             var e = BLAS.multiply(model.features, Array(theta[0..<n])).map { -$0 }
             var slope = u, curvature = u
             for mu in 0..<h {
@@ -161,43 +173,16 @@ public struct RestrictedBoltzmannMachine: EnergyModel {
                 }
                 out[model.biasOffset + mu] = -sum
             }
-            model.features.elements.withUnsafeBufferPointer { f in
-                weighted.withUnsafeBufferPointer { w in
-                    out.withUnsafeMutableBufferPointer { o in
-                        BLAS.gemm(transposeA: true, transposeB: false, m: n, n: h, k: states, alpha: -1,
-                                  a: f.baseAddress!, lda: states, b: w.baseAddress!, ldb: states,
-                                  beta: 0, c: o.baseAddress! + model.weightOffset, ldc: n)
-                    }
-                }
-            }
+            model.writeWeightPullback(weighted, into: &out)
             return out
-        }
-
-        /// `Z = F Vᵀ + 1 v_bᵀ` (the change of every `u_μ` along v).
-        func hiddenChange(_ direction: [Double]) -> [Double] {
-            let states = model.stateCount, n = model.spins, h = model.hidden
-            var z = [Double](repeating: 0, count: states * h)
-            for mu in 0..<h {
-                let vb = direction[model.biasOffset + mu]
-                for x in 0..<states { z[x + mu * states] = vb }
-            }
-            model.features.elements.withUnsafeBufferPointer { f in
-                direction.withUnsafeBufferPointer { d in
-                    z.withUnsafeMutableBufferPointer { pz in
-                        BLAS.gemm(transposeA: false, transposeB: false, m: states, n: h, k: n, alpha: 1,
-                                  a: f.baseAddress!, lda: states, b: d.baseAddress! + model.weightOffset, ldb: n,
-                                  beta: 1, c: pz.baseAddress!, ldc: states)
-                    }
-                }
-            }
-            return z
         }
 
         /// `-F v_a - Σ_μ φ'(u_μ) Z_μ`.
         func pushforward(_ direction: [Double]) -> [Double] {
             let states = model.stateCount, h = model.hidden
             var out = BLAS.multiply(model.features, Array(direction[0..<model.spins])).map { -$0 }
-            let z = hiddenChange(direction)
+            // Z = F Vᵀ + 1 v_bᵀ: the change of every u_μ along v.
+            let z = model.hiddenInputs(direction)
             for mu in 0..<h {
                 for x in 0..<states { out[x] -= slope[x + mu * states] * z[x + mu * states] }
             }
@@ -208,8 +193,8 @@ public struct RestrictedBoltzmannMachine: EnergyModel {
         /// `∂²E = -φ''(u_μ) f̂ f̂ᵀ` with `f̂ = (1, f)`. With `M = w ∘ φ'' ∘ Z`:
         /// b-part `-Σ_x M_μ`, W-part `-(Fᵀ M)`.
         func curvatureProduct(weights: [Double], direction: [Double]) -> [Double] {
-            let states = model.stateCount, n = model.spins, h = model.hidden
-            var m = hiddenChange(direction)
+            let states = model.stateCount, h = model.hidden
+            var m = model.hiddenInputs(direction)
             var out = [Double](repeating: 0, count: model.parameterCount)
             for mu in 0..<h {
                 var sum = 0.0
@@ -220,15 +205,7 @@ public struct RestrictedBoltzmannMachine: EnergyModel {
                 }
                 out[model.biasOffset + mu] = -sum
             }
-            model.features.elements.withUnsafeBufferPointer { f in
-                m.withUnsafeBufferPointer { pm in
-                    out.withUnsafeMutableBufferPointer { o in
-                        BLAS.gemm(transposeA: true, transposeB: false, m: n, n: h, k: states, alpha: -1,
-                                  a: f.baseAddress!, lda: states, b: pm.baseAddress!, ldb: states,
-                                  beta: 0, c: o.baseAddress! + model.weightOffset, ldc: n)
-                    }
-                }
-            }
+            model.writeWeightPullback(m, into: &out)
             return out
         }
 

@@ -55,25 +55,17 @@ public enum Walsh {
         // Levels h = block, 2 block, ...: two per pass where possible.
         var h = block
         while h < count {
-            if 4 * h <= count {
-                let units = count / 4, span = min(h, 1 << 13)
-                let hh = h
-                threads.forEachChunk(units / span) { c in
-                    let u0 = c * span
-                    let j0 = (u0 / hh) * 4 * hh + u0 % hh
-                    radix4(p + j0, h: hh, length: span)
-                }
-                h *= 4
-            } else {
-                let units = count / 2, span = min(h, 1 << 13)
-                let hh = h
-                threads.forEachChunk(units / span) { c in
-                    let u0 = c * span
-                    let j0 = (u0 / hh) * 2 * hh + u0 % hh
-                    radix2(p + j0, h: hh, length: span)
-                }
-                h *= 2
+            // A pass covers `radix` levels: units of `radix` elements `h` apart,
+            // `span` consecutive units (one per thread task) at a time.
+            let radix = 4 * h <= count ? 4 : 2
+            let units = count / radix, span = min(h, 1 << 13)
+            let hh = h
+            threads.forEachChunk(units / span) { c in
+                let u0 = c * span
+                let j0 = (u0 / hh) * radix * hh + u0 % hh
+                if radix == 4 { radix4(p + j0, h: hh, length: span) } else { radix2(p + j0, h: hh, length: span) }
             }
+            h *= radix
         }
     }
 

@@ -28,6 +28,27 @@ public enum BLAS {
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), beta, c, Int32(max(ldc, 1)))
     }
 
+    /// C = alpha * op(A) * op(B) + beta * C   (cblas_dgemm) on arrays: `b`
+    /// read from `bOffset` on and `c` written from `cOffset` on, for the
+    /// blocks of a parameter vector (`W` inside `θ`).
+    @inlinable
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Double, a: [Double], lda: Int,
+        b: [Double], bOffset: Int = 0, ldb: Int,
+        beta: Double, c: inout [Double], cOffset: Int = 0, ldc: Int
+    ) {
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                         a: pa.baseAddress!, lda: lda, b: pb.baseAddress! + bOffset, ldb: ldb,
+                         beta: beta, c: pc.baseAddress! + cOffset, ldc: ldc)
+                }
+            }
+        }
+    }
+
     /// C = alpha * Aᵀ A + beta * C on the upper triangle of the `n × n` C,
     /// A `k × n` (cblas_dsyrk, column-major, upper, transposed).
     @inlinable
@@ -49,15 +70,8 @@ public enum BLAS {
         precondition(k == kb, "inner dimensions differ: \(k) vs \(kb)")
         var c = Matrix(rows: m, columns: n)
         if k == 0 { return c }
-        a.elements.withUnsafeBufferPointer { pa in
-            b.elements.withUnsafeBufferPointer { pb in
-                c.elements.withUnsafeMutableBufferPointer { pc in
-                    gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
-                         a: pa.baseAddress!, lda: a.rows, b: pb.baseAddress!, ldb: b.rows,
-                         beta: 0, c: pc.baseAddress!, ldc: m)
-                }
-            }
-        }
+        gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
+             a: a.elements, lda: a.rows, b: b.elements, ldb: b.rows, beta: 0, c: &c.elements, ldc: m)
         return c
     }
 

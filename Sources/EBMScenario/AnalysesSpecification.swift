@@ -29,8 +29,7 @@ extension AnalysesSpecification {
 
     static func decode(_ node: ScenarioNode, spins: Int?, endTime: Double, isDataTarget: Bool,
                        reader: ScenarioReader) -> AnalysesSpecification {
-        guard let map = reader.map(node) else { return AnalysesSpecification() }
-        reader.rejectUnknownKeys(in: map, validKeys: keys)
+        guard let map = reader.block(node, keys: keys) else { return AnalysesSpecification() }
         return AnalysesSpecification(
             trajectory: map["trajectory"].map { TrajectorySpecification.decode($0, endTime: endTime, reader: reader) },
             orders: map["orders"].map { OrdersSpecification.decode($0, reader: reader) },

@@ -37,9 +37,10 @@ public struct BasinsSpecification: Sendable, Equatable {
 
 extension BasinsSpecification {
     static func decode(_ node: ScenarioNode, reader: ScenarioReader) -> BasinsSpecification? {
-        guard let map = reader.map(node) else { return nil }
-        reader.rejectUnknownKeys(in: map, validKeys: ["plane", "range", "resolution", "t_max", "tol", "label_by"])
-        let positive: (Double) -> String? = { $0 > 0 ? nil : "must be positive" }
+        guard let map = reader.block(node, keys: ["plane", "range", "resolution", "t_max", "tol", "label_by"]) else {
+            return nil
+        }
+        let positive = ScenarioReader.positive()
         let plane = reader.required("plane", in: map, "the plane the basins are mapped on")
             .flatMap { PlaneSpecification.decode($0, reader: reader) }
         let range = map["range"].flatMap { PlaneRange.decode($0, reader: reader) }

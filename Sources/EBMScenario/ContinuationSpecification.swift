@@ -75,8 +75,7 @@ extension ContinuationSpecification {
     /// `isDataTarget`: whether the target is `data`, the only kind with a pseudocount.
     static func decode(_ node: ScenarioNode, spins: Int?, isDataTarget: Bool,
                        reader: ScenarioReader) -> ContinuationSpecification? {
-        guard let map = reader.map(node) else { return nil }
-        reader.rejectUnknownKeys(in: map, validKeys: keys)
+        guard let map = reader.block(node, keys: keys) else { return nil }
         let parameter = reader.required("parameter", in: map, parameterForms).flatMap {
             decodeParameter($0, spins: spins, isDataTarget: isDataTarget, reader: reader)
         }
@@ -97,9 +96,7 @@ extension ContinuationSpecification {
         }
         let start: Start? = reader.value(map["start"]) { reader.choice($0, "continuation start") }
         let step = map["step"].flatMap { decodeStep($0, reader: reader) }
-        let maxPoints = reader.value(map["max_points"], reader.integer) {
-            $0 >= 2 ? nil : "max_points must be at least 2"
-        }
+        let maxPoints = reader.value(map["max_points"], reader.integer, ScenarioReader.atLeast(2, "max_points"))
         guard let parameter, let from, let to else { return nil }
         let defaults = ContinuationSpecification(parameter: parameter, from: from, to: to)
         return ContinuationSpecification(parameter: parameter, from: from, to: to, start: start ?? defaults.start,
@@ -141,10 +138,9 @@ extension ContinuationSpecification {
     }
 
     private static func decodeStep(_ node: ScenarioNode, reader: ScenarioReader) -> StepSizes? {
-        guard let map = reader.map(node) else { return nil }
-        reader.rejectUnknownKeys(in: map, validKeys: ["initial", "min", "max"])
+        guard let map = reader.block(node, keys: ["initial", "min", "max"]) else { return nil }
         let defaults = StepSizes()
-        let positive: (Double) -> String? = { $0 > 0 ? nil : "a step size must be positive" }
+        let positive = ScenarioReader.positive("a step size")
         let step = StepSizes(
             initial: reader.value(map["initial"], reader.number, positive) ?? defaults.initial,
             minimum: reader.value(map["min"], reader.number, positive) ?? defaults.minimum,

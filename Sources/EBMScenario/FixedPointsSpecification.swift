@@ -42,13 +42,11 @@ extension FixedPointsSpecification {
 
     static func decode(_ node: ScenarioNode, reader: ScenarioReader) -> FixedPointsSpecification {
         let defaults = FixedPointsSpecification()
-        guard let map = reader.map(node) else { return defaults }
-        reader.rejectUnknownKeys(in: map, validKeys: keys)
-        let positive: (Double) -> String? = { $0 > 0 ? nil : "a tolerance must be positive" }
+        guard let map = reader.block(node, keys: keys) else { return defaults }
+        let positive = ScenarioReader.positive("a tolerance")
         return FixedPointsSpecification(
             methods: map["methods"].flatMap { decodeMethods($0, reader: reader) } ?? defaults.methods,
-            starts: reader.value(map["starts"], reader.integer) { $0 >= 1 ? nil : "starts must be at least 1" }
-                ?? defaults.starts,
+            starts: reader.value(map["starts"], reader.integer, ScenarioReader.atLeast(1, "starts")) ?? defaults.starts,
             seed: reader.value(map["seed"], reader.seed) ?? defaults.seed,
             consistencyTolerance: reader.value(map["tol_dc"], reader.number, positive)
                 ?? defaults.consistencyTolerance,

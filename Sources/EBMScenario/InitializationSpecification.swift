@@ -31,8 +31,7 @@ extension InitializationSpecification {
         let validKind = map["kind"] == nil ? "normal" : kindName
         reader.rejectUnknownKeys(in: map, common: ["kind"], keysByKind: keysByKind, kind: validKind)
 
-        let scale = reader.value(map["scale"], reader.number) { $0 > 0 ? nil : "scale must be positive" }
-            ?? defaultScale
+        let scale = reader.value(map["scale"], reader.number, ScenarioReader.positive("scale")) ?? defaultScale
         let seed = reader.value(map["seed"], reader.seed) ?? defaultSeed
         switch validKind {
         case "normal": return .normal(scale: scale, seed: seed)

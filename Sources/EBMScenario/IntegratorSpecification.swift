@@ -40,9 +40,8 @@ extension IntegratorSpecification {
 
     static func decode(_ node: ScenarioNode, reader: ScenarioReader) -> IntegratorSpecification {
         let defaults = IntegratorSpecification()
-        guard let map = reader.map(node) else { return defaults }
-        reader.rejectUnknownKeys(in: map, validKeys: keys)
-        let positive: (Double) -> String? = { $0 > 0 ? nil : "must be positive" }
+        guard let map = reader.block(node, keys: keys) else { return defaults }
+        let positive = ScenarioReader.positive()
         let relativeTolerance = reader.value(map["rtol"], reader.number) {
             $0 > 0 && $0 < 1 ? nil : "a relative tolerance must be positive and below 1"
         }
@@ -56,7 +55,6 @@ extension IntegratorSpecification {
             endTime: reader.value(map["t_end"], reader.number, positive) ?? defaults.endTime,
             gradientTolerance: gradientTolerance ?? defaults.gradientTolerance,
             linearSolver: linearSolver ?? defaults.linearSolver,
-            maxSteps: reader.value(map["max_steps"], reader.integer) { $0 >= 1 ? nil : "must be at least 1" }
-                ?? defaults.maxSteps)
+            maxSteps: reader.value(map["max_steps"], reader.integer, ScenarioReader.atLeast(1)) ?? defaults.maxSteps)
     }
 }

@@ -46,11 +46,7 @@ extension ModelSpecification {
 
     static func decode(_ node: ScenarioNode, spins: Int?, reader: ScenarioReader) -> ModelSpecification? {
         guard let map = reader.map(node) else { return nil }
-        let kindNames = keysByKind.map(\.kind)
-        let kindName = reader.value(
-            reader.required("kind", in: map, "one of " + kindNames.joined(separator: ", ")),
-            { reader.word($0, "model kind", choices: kindNames) })
-        reader.rejectUnknownKeys(in: map, common: ["kind", "frozen"], keysByKind: keysByKind, kind: kindName)
+        let kindName = reader.kind(in: map, "model kind", common: ["kind", "frozen"], keysByKind: keysByKind)
         let frozen = map["frozen"].flatMap { decodeParameterNames($0, reader: reader) } ?? []
 
         // An invalid optional value falls back to its default so that decoding

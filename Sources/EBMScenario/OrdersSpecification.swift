@@ -13,8 +13,7 @@ public struct OrdersSpecification: Sendable, Equatable {
 extension OrdersSpecification {
     static func decode(_ node: ScenarioNode, reader: ScenarioReader) -> OrdersSpecification {
         let defaults = OrdersSpecification()
-        guard let map = reader.map(node) else { return defaults }
-        reader.rejectUnknownKeys(in: map, validKeys: ["epsilon"])
+        guard let map = reader.block(node, keys: ["epsilon"]) else { return defaults }
         guard let list = map["epsilon"], let elements = reader.list(list) else { return defaults }
         if elements.isEmpty {
             reader.report("list at least one epsilon", about: list)

@@ -80,8 +80,7 @@ extension PlaneSpecification {
 
 extension PlaneRange {
     static func decode(_ node: ScenarioNode, reader: ScenarioReader) -> PlaneRange? {
-        guard let map = reader.map(node) else { return nil }
-        reader.rejectUnknownKeys(in: map, validKeys: ["x", "y"])
+        guard let map = reader.block(node, keys: ["x", "y"]) else { return nil }
         let x = reader.required("x", in: map, "the interval [lo, hi] of x").flatMap { interval($0, reader: reader) }
         let y = reader.required("y", in: map, "the interval [lo, hi] of y").flatMap { interval($0, reader: reader) }
         guard let x, let y else { return nil }

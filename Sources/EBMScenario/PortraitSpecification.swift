@@ -34,8 +34,7 @@ public struct PortraitSpecification: Sendable, Equatable {
 
 extension PortraitSpecification {
     static func decode(_ node: ScenarioNode, reader: ScenarioReader) -> PortraitSpecification? {
-        guard let map = reader.map(node) else { return nil }
-        reader.rejectUnknownKeys(in: map, validKeys: ["plane", "range", "grid", "orbits"])
+        guard let map = reader.block(node, keys: ["plane", "range", "grid", "orbits"]) else { return nil }
         let plane = reader.required("plane", in: map, "the plane the portrait is drawn on")
             .flatMap { PlaneSpecification.decode($0, reader: reader) }
         let range = map["range"].flatMap { PlaneRange.decode($0, reader: reader) }
@@ -48,12 +47,10 @@ extension PortraitSpecification {
     }
 
     private static func decodeOrbits(_ node: ScenarioNode, reader: ScenarioReader) -> Orbits? {
-        guard let map = reader.map(node) else { return nil }
-        reader.rejectUnknownKeys(in: map, validKeys: ["grid", "t_max"])
+        guard let map = reader.block(node, keys: ["grid", "t_max"]) else { return nil }
         let defaults = Orbits()
         return Orbits(
             grid: map["grid"].flatMap { GridSize.decode($0, minimum: 1, reader: reader) } ?? defaults.grid,
-            maximumTime: reader.value(map["t_max"], reader.number) { $0 > 0 ? nil : "must be positive" }
-                ?? defaults.maximumTime)
+            maximumTime: reader.value(map["t_max"], reader.number, ScenarioReader.positive()) ?? defaults.maximumTime)
     }
 }

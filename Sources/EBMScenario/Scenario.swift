@@ -114,12 +114,11 @@ extension Scenario {
     static let keys = ["name", "spins", "target", "model", "init", "integrator", "analyses", "sweep", "output"]
 
     private static func decode(_ root: ScenarioNode, fileName: String, reader: ScenarioReader) -> Scenario? {
-        guard case .mapping = root.node, let map = reader.map(root) else {
+        guard case .mapping = root.node, let map = reader.block(root, keys: keys) else {
             let valid = keys.joined(separator: ", ")
             reader.report("a scenario is a map of keys (\(valid)), got \(reader.describe(root.node))", about: root)
             return nil
         }
-        reader.rejectUnknownKeys(in: map, validKeys: keys)
 
         let name = reader.value(map["name"], reader.string) {
             $0.contains(where: \.isNewline) ? "a name must fit on one line" : nil

@@ -136,6 +136,27 @@ final class ScenarioReader {
 
     // MARK: Structure
 
+    /// The value as a map of options whose keys are `keys`, every other key
+    /// reported: a block such as `integrator` or `fixed_points`.
+    func block(_ node: ScenarioNode, keys: [String]) -> ScenarioMap? {
+        guard let map = map(node) else { return nil }
+        rejectUnknownKeys(in: map, validKeys: keys)
+        return map
+    }
+
+    /// The required `kind` of a block whose other keys depend on it (`model`,
+    /// `target`), one of `keysByKind`'s kinds, named `what` ("model kind")
+    /// in reports; the block's keys are checked against `common` and the
+    /// kind's own. `nil` if the kind is missing or unknown.
+    func kind(in map: ScenarioMap, _ what: String, common: [String],
+              keysByKind: [(kind: String, keys: [String])]) -> String? {
+        let kindNames = keysByKind.map(\.kind)
+        let kind = value(required("kind", in: map, "one of " + kindNames.joined(separator: ", ")),
+                         { word($0, what, choices: kindNames) })
+        rejectUnknownKeys(in: map, common: common, keysByKind: keysByKind, kind: kind)
+        return kind
+    }
+
     /// The value as a map; an empty value counts as an empty map, so that
     /// `trajectory:` with nothing after it asks for the defaults.
     func map(_ node: ScenarioNode) -> ScenarioMap? {
@@ -185,41 +206,27 @@ final class ScenarioReader {
 
     /// A finite real number; integers are numbers too.
     func number(_ node: ScenarioNode) -> Double? {
-        guard let text = plainScalar(node, expected: "a number") else { return nil }
-        if let value = Self.integerValue(text).map(Double.init) ?? Self.realValue(text) {
-            return value
+        scalar(node, expected: "a number", parse: { Self.integerValue($0).map(Double.init) ?? Self.realValue($0) }) {
+            [".inf", "+.inf", "-.inf", ".nan"].contains($0.lowercased()) ? "expected a finite number, got \($0)" : nil
         }
-        if [".inf", "+.inf", "-.inf", ".nan"].contains(text.lowercased()) {
-            report("expected a finite number, got \(text)", about: node)
-        } else {
-            report("expected a number, got \(describe(node.node))", about: node)
-        }
-        return nil
     }
 
     /// An integer; `2.0` is refused, because a count written as a real number
     /// is more often a mistake than a convenience.
     func integer(_ node: ScenarioNode) -> Int? {
-        guard let text = plainScalar(node, expected: "an integer") else { return nil }
-        if let value = Self.integerValue(text) { return value }
-        if Self.isIntegerLiteral(text) {
-            report("integer \(text) is out of range", about: node)
-        } else {
-            report("expected an integer, got \(describe(node.node))", about: node)
+        scalar(node, expected: "an integer", parse: Self.integerValue) {
+            Self.isIntegerLiteral($0) ? "integer \($0) is out of range" : nil
         }
-        return nil
     }
 
     /// A random-number seed: an integer in 0...2^64-1.
     func seed(_ node: ScenarioNode) -> UInt64? {
-        guard let text = plainScalar(node, expected: "a seed (a non-negative integer)") else { return nil }
-        let digits = text.hasPrefix("+") ? String(text.dropFirst()) : text
-        if Self.isIntegerLiteral(text), let value = UInt64(digits.replacingOccurrences(of: "_", with: "")) {
-            return value
+        scalar(node, expected: "a seed (a non-negative integer)", parse: { text in
+            let digits = text.hasPrefix("+") ? String(text.dropFirst()) : text
+            return Self.isIntegerLiteral(text) ? UInt64(digits.replacingOccurrences(of: "_", with: "")) : nil
+        }) {
+            "expected a seed (an integer from 0 to 2^64-1), got \(Self.isIntegerLiteral($0) ? $0 : describe(node.node))"
         }
-        let got = Self.isIntegerLiteral(text) ? text : describe(node.node)
-        report("expected a seed (an integer from 0 to 2^64-1), got \(got)", about: node)
-        return nil
     }
 
     /// Any non-empty scalar, as text: `name: 2024` is the name "2024".
@@ -270,6 +277,19 @@ final class ScenarioReader {
         return value
     }
 
+    /// A rule for `value`: positive, else "`subject` must be positive".
+    static func positive(_ subject: String? = nil) -> (Double) -> String? {
+        let problem = (subject.map { $0 + " " } ?? "") + "must be positive"
+        return { $0 > 0 ? nil : problem }
+    }
+
+    /// A rule for `value`: at least `minimum`, else "`subject` must be at
+    /// least `minimum`".
+    static func atLeast(_ minimum: Int, _ subject: String? = nil) -> (Int) -> String? {
+        let problem = (subject.map { $0 + " " } ?? "") + "must be at least \(minimum)"
+        return { $0 >= minimum ? nil : problem }
+    }
+
     /// A list of distinct integers, each in `range` (which `rangeRule`
     /// explains: "orders run from 1 to spins = 4"); `noun` names one entry.
     func distinctIntegers(_ node: ScenarioNode, noun: String, range: ClosedRange<Int>,
@@ -295,6 +315,17 @@ final class ScenarioReader {
     }
 
     // MARK: Scalar text
+
+    /// A plain scalar read by `parse`. Text that does not parse is reported
+    /// as `refusal(text)`, or as "expected `expected`, got ..." when that
+    /// has nothing more specific to say.
+    private func scalar<Value>(_ node: ScenarioNode, expected: String, parse: (String) -> Value?,
+                               refusal: (String) -> String?) -> Value? {
+        guard let text = plainScalar(node, expected: expected) else { return nil }
+        if let value = parse(text) { return value }
+        report(refusal(text) ?? "expected \(expected), got \(describe(node.node))", about: node)
+        return nil
+    }
 
     private func plainScalar(_ node: ScenarioNode, expected: String) -> String? {
         guard case let .scalar(scalar) = node.node, !node.isNull,

@@ -116,9 +116,8 @@ extension SweepSpecification {
 
     static func decode(_ node: ScenarioNode, initialization: InitializationSpecification, target: TargetSpecification?,
                        model: ModelSpecification?, reader: ScenarioReader) -> SweepSpecification? {
-        guard let map = reader.map(node) else { return nil }
-        reader.rejectUnknownKeys(in: map, validKeys: keys)
-        let seeds = reader.value(map["seeds"], reader.integer) { $0 >= 1 ? nil : "seeds must be at least 1" }
+        guard let map = reader.block(node, keys: keys) else { return nil }
+        let seeds = reader.value(map["seeds"], reader.integer, ScenarioReader.atLeast(1, "seeds"))
         let overNames = ["init_seed", "init_scale", "target_seed", "hidden"]
         let over = reader.value(map["over"]) { reader.word($0, "swept setting", choices: overNames) }
         var random = false
@@ -173,7 +172,7 @@ extension SweepSpecification {
         case "init_seed": variation = distinct { reader.value($0, reader.seed) }.map { .initSeed($0) }
         case "target_seed": variation = distinct { reader.value($0, reader.seed) }.map { .targetSeed($0) }
         case "init_scale":
-            variation = distinct { reader.value($0, reader.number) { $0 > 0 ? nil : "a scale must be positive" } }
+            variation = distinct { reader.value($0, reader.number, ScenarioReader.positive("a scale")) }
                 .map { .initScale($0) }
         default:
             variation = distinct { reader.value($0, reader.integer) { $0 >= 1 ? nil : "an rbm needs at least 1 hidden unit" } }

@@ -71,11 +71,7 @@ extension TargetSpecification {
     /// and then the checks that need it are skipped.
     static func decode(_ node: ScenarioNode, spins: Int?, reader: ScenarioReader) -> TargetSpecification? {
         guard let map = reader.map(node) else { return nil }
-        let kindNames = keysByKind.map(\.kind)
-        let kindName = reader.value(
-            reader.required("kind", in: map, "one of " + kindNames.joined(separator: ", ")),
-            { reader.word($0, "target kind", choices: kindNames) })
-        reader.rejectUnknownKeys(in: map, common: ["kind", "beta"], keysByKind: keysByKind, kind: kindName)
+        let kindName = reader.kind(in: map, "target kind", common: ["kind", "beta"], keysByKind: keysByKind)
         let beta = reader.value(map["beta"], reader.number) ?? 1
 
         let kind: Kind?
@@ -124,7 +120,7 @@ extension TargetSpecification {
 
     /// One positive number for every order, or one per listed order.
     private static func decodeScales(_ node: ScenarioNode, orderCount: Int?, reader: ScenarioReader) -> [Double]? {
-        let positive: (Double) -> String? = { $0 > 0 ? nil : "a scale must be positive" }
+        let positive = ScenarioReader.positive("a scale")
         if case .sequence = node.node {
             guard let elements = reader.list(node) else { return nil }
             let scales = elements.map { reader.value($0, reader.number, positive) }
@@ -162,8 +158,7 @@ extension TargetSpecification {
 
     private static func decodeCoupling(_ node: ScenarioNode, spins: Int?,
                                        reader: ScenarioReader) -> CouplingSpecification? {
-        guard let map = reader.map(node) else { return nil }
-        reader.rejectUnknownKeys(in: map, validKeys: ["sites", "value"])
+        guard let map = reader.block(node, keys: ["sites", "value"]) else { return nil }
         let sites = reader.required("sites", in: map, "the spins the coupling acts on")
             .flatMap { decodeSites($0, spins: spins, reader: reader) }
         let value = reader.value(reader.required("value", in: map, "the coupling's value"), reader.number)

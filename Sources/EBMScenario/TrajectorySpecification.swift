@@ -26,8 +26,7 @@ public struct TrajectorySpecification: Sendable, Equatable {
 extension TrajectorySpecification {
     static func decode(_ node: ScenarioNode, endTime: Double, reader: ScenarioReader) -> TrajectorySpecification {
         let defaults = TrajectorySpecification()
-        guard let map = reader.map(node) else { return defaults }
-        reader.rejectUnknownKeys(in: map, validKeys: ["samples", "spacing", "t_min"])
+        guard let map = reader.block(node, keys: ["samples", "spacing", "t_min"]) else { return defaults }
         let spacing: Spacing = reader.value(map["spacing"]) { reader.choice($0, "spacing") } ?? defaults.spacing
         let minimumTime = reader.value(map["t_min"], reader.number) {
             if $0 <= 0 { return "t_min must be positive" }
@@ -42,8 +41,7 @@ extension TrajectorySpecification {
                           + "t_end = \(ScenarioReader.format(endTime)): set a smaller t_min", about: node)
         }
         return TrajectorySpecification(
-            samples: reader.value(map["samples"], reader.integer) { $0 >= 2 ? nil : "samples must be at least 2" }
-                ?? defaults.samples,
+            samples: reader.value(map["samples"], reader.integer, ScenarioReader.atLeast(2, "samples")) ?? defaults.samples,
             spacing: spacing,
             minimumTime: minimumTime ?? defaults.minimumTime)
     }

@@ -6,9 +6,6 @@ import EBMIO
 import Glibc
 #endif
 
-/// The command line as users run it: the debug binary `swift build` made.
-let ebmflowBinary = repositoryRoot + "/.build/debug/ebmflow"
-
 @discardableResult
 func runEbmflow(_ arguments: [String], interruptWhenExists path: String? = nil) throws -> (status: Int32, stderr: String) {
     let process = Process()
