@@ -4,6 +4,11 @@
 #   make test   install what is missing, run the whole test suite
 #   make bench  release build, then ebmflow against scipy and scikit-sundae
 #               on the same problems (bench/run.py; writes bench/results.md)
+#   make install    release build, then PREFIX/bin/ebmflow and the gnuplot
+#                   scripts in PREFIX/share/ebmflow/plots (PREFIX=/usr/local;
+#                   DESTDIR is honoured); make uninstall removes them
+#   make docs-check release build, then every command output quoted in
+#                   README.md and docs/ is run and compared (scripts/docs-check)
 SWIFT    ?= swift
 APT_DEPS := libsundials-dev liblapacke-dev libopenblas-dev gnuplot-nox libopenmpi-dev openmpi-bin pkg-config
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -11,8 +16,10 @@ RELEASE  := .build/release/ebmflow
 DEMO_OUT := out/demo
 BENCH_VENV := bench/.venv
 BENCH_PACKAGES := numpy scipy scikit-sundae threadpoolctl
+PREFIX   ?= /usr/local
+DESTDIR  ?=
 
-.PHONY: all deps build release test demo plots bench clean
+.PHONY: all deps build release test demo plots bench clean install uninstall docs-check
 
 all: release
 
@@ -37,6 +44,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	bash Tests/scenarios.sh .build/debug/ebmflow
+	bash Tests/install.sh
 
 demo: release
 	$(RELEASE) run --output $(DEMO_OUT) --force
@@ -53,6 +61,20 @@ $(BENCH_VENV)/.installed:
 
 bench: release $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python bench/run.py --ebmflow $(RELEASE)
+
+# `ebmflow plot` finds the scripts in ../share/ebmflow/plots beside its own
+# executable, so an installed binary renders plots from any folder.
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ebmflow/plots
+	install -m 755 $(RELEASE) $(DESTDIR)$(PREFIX)/bin/ebmflow
+	install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/ebmflow/plots/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/ebmflow
+	rm -rf $(DESTDIR)$(PREFIX)/share/ebmflow
+
+docs-check: release
+	python3 scripts/docs-check --binary $(RELEASE)
 
 clean:
 	rm -rf .build out bench/out

@@ -20,10 +20,17 @@ public struct PlotRenderer {
 
     public let scriptsFolder: String
 
+    /// Looks for the scripts in `scriptsFolder`, then `./plots`, then beside
+    /// the executable: `../../../plots` from a build folder
+    /// (`.build/<triple>/release/ebmflow`), `../share/ebmflow/plots` from an
+    /// installed `PREFIX/bin/ebmflow` (`make install`).
     public init(scriptsFolder: String? = nil) throws {
+        // The executable's own path, not argv[0], which is a bare name when found through PATH.
+        let executable = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]))
+            .resolvingSymlinksInPath().deletingLastPathComponent()
         let candidates: [String?] = [scriptsFolder, "plots",
-                          URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-                              .deletingLastPathComponent().appendingPathComponent("../../../plots").standardized.path]
+                          executable.appendingPathComponent("../../../plots").standardized.path,
+                          executable.appendingPathComponent("../share/ebmflow/plots").standardized.path]
         guard let found = candidates.compactMap({ $0 }).first(where: {
             FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("trajectory.gp"))
         }) else {
