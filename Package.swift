@@ -32,7 +32,7 @@ let package = Package(
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "EBMDistributed", dependencies: ["CMPI"]),
         .systemLibrary(name: "CSundialsParallel", pkgConfig: "ompi-c", providers: [.apt(["libsundials-dev", "libopenmpi-dev"])]),
-        .target(name: "EBMFullModel", dependencies: ["CSundialsParallel", "EBMDistributed", "EBMCore"]),
+        .target(name: "EBMFullModel", dependencies: ["CSundialsParallel", "EBMDistributed", "EBMCore", "EBMSolvers"]),
         .target(name: "EBMLinearAlgebra", dependencies: ["CLapack"]),
         .target(name: "EBMCore", dependencies: ["EBMLinearAlgebra"]),
         .target(name: "EBMSolvers", dependencies: ["CSundials", "EBMLinearAlgebra"]),

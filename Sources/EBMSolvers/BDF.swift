@@ -36,7 +36,7 @@ public enum JacobianChoice: Sendable, Equatable {
 ///
 ///     Σ_{j=0}^{q} α_j y_{n-j} = h_n β_0 f(t_n, y_n),   1 ≤ q ≤ `maxOrder` ≤ 5,
 ///
-/// as CVODE implements them (`CVodeCreate(CV_BDF, …)`), with a Newton
+/// as CVODE implements them (its `CV_BDF` linear multistep method), with a Newton
 /// iteration on the implicit equation whose linear systems (I - γJ) x = b are
 /// solved by `linearSolver`. The local error of each step is kept below
 ///

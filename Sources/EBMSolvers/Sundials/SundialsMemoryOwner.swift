@@ -22,7 +22,7 @@ enum FlagTable {
 /// its callbacks keep the error they caught.
 protocol SundialsMemoryOwner: AnyObject {
     static var solver: SundialsError.Solver { get }
-    /// The solver memory (`CVodeCreate`, `KINCreate`); nil until created.
+    /// The solver memory; nil until created.
     var memory: UnsafeMutableRawPointer? { get }
     /// The error a callback stored during the current C call; cleared
     /// before each call that can run callbacks, rethrown (inside a
