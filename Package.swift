@@ -49,6 +49,10 @@ let package = Package(
         .testTarget(name: "EBMAnalysisTests", dependencies: ["EBMAnalysis", "EBMSolvers", "EBMCore"]),
         .testTarget(name: "EBMIOTests", dependencies: ["EBMIO", "EBMCore"]),
         .testTarget(name: "EBMDistributedTests", dependencies: ["EBMDistributed"]),
+        .testTarget(name: "EBMLinearAlgebraTests", dependencies: ["EBMLinearAlgebra"]),
+        .testTarget(name: "EBMFullModelTests", dependencies: [
+            "EBMFullModel", "EBMDistributed", "EBMSolvers", "EBMAnalysis", "EBMCore", "EBMLinearAlgebra",
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )
