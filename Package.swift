@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "EBMThreads"),
         .target(name: "EBMDistributed", dependencies: ["CMPI", "EBMThreads"]),
         .systemLibrary(name: "CSundialsParallel", pkgConfig: "ompi-c", providers: [.apt(["libsundials-dev", "libopenmpi-dev"])]),
-        .target(name: "EBMFullModel", dependencies: ["CSundialsParallel", "EBMDistributed", "EBMCore"]),
+        .target(name: "EBMFullModel", dependencies: ["CSundialsParallel", "EBMDistributed", "EBMCore", "EBMSolvers"]),
         .target(name: "EBMLinearAlgebra", dependencies: ["CLapack"]),
         .target(name: "EBMCore", dependencies: ["EBMLinearAlgebra"]),
         .target(name: "EBMSolvers", dependencies: ["CSundials", "EBMLinearAlgebra"]),
@@ -50,6 +50,10 @@ let package = Package(
         .testTarget(name: "EBMAnalysisTests", dependencies: ["EBMAnalysis", "EBMSolvers", "EBMCore"]),
         .testTarget(name: "EBMIOTests", dependencies: ["EBMIO", "EBMCore"]),
         .testTarget(name: "EBMDistributedTests", dependencies: ["EBMDistributed"]),
+        .testTarget(name: "EBMLinearAlgebraTests", dependencies: ["EBMLinearAlgebra"]),
+        .testTarget(name: "EBMFullModelTests", dependencies: [
+            "EBMFullModel", "EBMDistributed", "EBMSolvers", "EBMAnalysis", "EBMCore", "EBMLinearAlgebra",
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )

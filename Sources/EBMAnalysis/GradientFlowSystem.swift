@@ -15,7 +15,7 @@ import EBMSolvers
 /// the current iterate: GMRES then needs one iteration), or by
 /// `I + γ diag ∇²L` (`1 - m_A²`) for truncated ones; γ as CVODE passes it
 /// to each solve.
-public final class GradientFlowSystem: ODESystem {
+public final class GradientFlowSystem: DenseJacobianODESystem, JacobianVectorProductODESystem, PreconditionedODESystem {
     public let objective: LearningObjective
     public let workspace: ObjectiveWorkspace
     public let usesPreconditioner: Bool

@@ -19,11 +19,24 @@ public enum LinearSolverChoice: Sendable, Equatable {
     case gmres(maxKrylovDimension: Int)
 }
 
+/// Where the Newton iteration's Jacobian information comes from.
+public enum JacobianChoice: Sendable, Equatable {
+    /// The system's (a dense Jacobian for `.dense`, J v products for
+    /// `.gmres`) when it provides it, otherwise CVODE's difference quotients.
+    case automatic
+    /// The system's, required: building the integrator throws
+    /// `MissingCapabilityError` if the system does not provide it.
+    case analytic
+    /// CVODE's difference quotients even if the system provides more (to
+    /// check an analytic Jacobian, for instance).
+    case differenceQuotient
+}
+
 /// The variable-order, variable-step backward differentiation formulas
 ///
 ///     Σ_{j=0}^{q} α_j y_{n-j} = h_n β_0 f(t_n, y_n),   1 ≤ q ≤ `maxOrder` ≤ 5,
 ///
-/// as CVODE implements them (`CVodeCreate(CV_BDF, …)`), with a Newton
+/// as CVODE implements them (its `CV_BDF` linear multistep method), with a Newton
 /// iteration on the implicit equation whose linear systems (I - γJ) x = b are
 /// solved by `linearSolver`. The local error of each step is kept below
 ///
@@ -48,6 +61,8 @@ public struct BDF: Sendable, Equatable {
     public let initialStep: Double?
     /// Upper bound on |h| (> 0); nil means unbounded.
     public let maxStep: Double?
+    /// Analytic or difference-quotient Jacobian information.
+    public let jacobian: JacobianChoice
 
     /// - Throws: `InvalidArgumentError` naming the first option out of range:
     ///   non-positive or non-finite tolerances, an empty tolerance vector,
@@ -60,34 +75,27 @@ public struct BDF: Sendable, Equatable {
         linearSolver: LinearSolverChoice = .dense,
         maxOrder: Int = 5,
         initialStep: Double? = nil,
-        maxStep: Double? = nil
+        maxStep: Double? = nil,
+        jacobian: JacobianChoice = .automatic
     ) throws {
-        func refuse(_ option: String, _ reason: String) -> InvalidArgumentError {
-            InvalidArgumentError(argument: "BDF.\(option)", reason: reason)
-        }
-        guard relativeTolerance > 0, relativeTolerance.isFinite else {
-            throw refuse("relativeTolerance", "must be positive and finite, got \(relativeTolerance)")
-        }
+        let options = OptionChecks(owner: "BDF")
+        try options.positiveFinite(relativeTolerance, "relativeTolerance")
         switch absoluteTolerance {
         case .scalar(let atol):
-            guard atol > 0, atol.isFinite else {
-                throw refuse("absoluteTolerance", "must be positive and finite, got \(atol)")
-            }
+            try options.positiveFinite(atol, "absoluteTolerance")
         case .vector(let atol):
-            guard !atol.isEmpty else { throw refuse("absoluteTolerance", "the vector is empty") }
+            try options.require(!atol.isEmpty, "absoluteTolerance", "the vector is empty")
             if let i = atol.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
-                throw refuse("absoluteTolerance", "component \(i) must be positive and finite, got \(atol[i])")
+                throw options.refuse("absoluteTolerance", "component \(i) must be positive and finite, got \(atol[i])")
             }
         }
-        guard maxSteps >= 1 else { throw refuse("maxSteps", "must be at least 1, got \(maxSteps)") }
+        try options.atLeast(maxSteps, 1, "maxSteps")
         if case .gmres(let dimension) = linearSolver, dimension < 1 {
-            throw refuse("linearSolver", "the maximum Krylov dimension must be at least 1, got \(dimension)")
+            throw options.refuse("linearSolver", "the maximum Krylov dimension must be at least 1, got \(dimension)")
         }
-        guard (1...5).contains(maxOrder) else { throw refuse("maxOrder", "must be in 1...5, got \(maxOrder)") }
-        if let h = initialStep, !(h > 0 && h.isFinite) {
-            throw refuse("initialStep", "must be positive and finite, got \(h)")
-        }
-        if let h = maxStep, !(h > 0) { throw refuse("maxStep", "must be positive, got \(h)") }
+        try options.require((1...5).contains(maxOrder), "maxOrder", "must be in 1...5, got \(maxOrder)")
+        try options.positiveFinite(initialStep, "initialStep")
+        if let h = maxStep, !(h > 0) { throw options.refuse("maxStep", "must be positive, got \(h)") }
 
         self.relativeTolerance = relativeTolerance
         self.absoluteTolerance = absoluteTolerance
@@ -96,5 +104,6 @@ public struct BDF: Sendable, Equatable {
         self.maxOrder = maxOrder
         self.initialStep = initialStep
         self.maxStep = maxStep
+        self.jacobian = jacobian
     }
 }

@@ -9,20 +9,34 @@ import CSundials
 ///     SUNContext → N_Vector y → CVODE memory → SUNMatrix (dense only)
 ///                → SUNLinearSolver (dense LU or SPGMR)
 ///
+/// The vectors come from a `VectorFactory`: serial ones by default, or one
+/// block per MPI rank (`nvector_parallel`); everything else is the same code.
+///
 /// It has its own `SUNContext`, so distinct instances may run on distinct
 /// threads; one instance must not be used from two threads at once. For
 /// sweeps over initial conditions, reuse an instance with
 /// `reinitialize(time:state:)` rather than building a new one.
 ///
-/// Failures throw `CVodeError` (or `InvalidArgumentError` for arguments
-/// refused before reaching C). After a failed advance, `time` and `state`
-/// hold the last point CVODE reached.
-public final class CVodeIntegrator {
+/// Failures throw `SundialsError` (alias `CVodeError`), or
+/// `InvalidArgumentError` / `MissingCapabilityError` for arguments refused
+/// before reaching C. After a failed advance, `time` and `state` hold the
+/// last point CVODE reached.
+public final class CVodeIntegrator: SundialsMemoryOwner {
+    static var solver: SundialsError.Solver { .cvode }
+
     public let system: any ODESystem
     public let method: BDF
     public let roots: RootFunctions?
-    /// n, the system's dimension, fixed at creation.
+    /// Where the vectors live.
+    public let vectors: any VectorFactory
+    /// n, the system's dimension (this process's entries), fixed at creation.
     public let dimension: Int
+
+    // The system's capabilities this integrator uses, found when it is
+    // built: a callback is registered only when its capability is here.
+    let denseJacobianSystem: (any DenseJacobianODESystem)?
+    let jacobianVectorSystem: (any JacobianVectorProductODESystem)?
+    let preconditionedSystem: (any PreconditionedODESystem)?
 
     /// The time of `state`: the last output time, root or step returned.
     public private(set) var time: Double
@@ -33,7 +47,7 @@ public final class CVodeIntegrator {
     private var stateVector: N_Vector?
     /// Receives `CVodeGetDky`'s interpolants.
     private var outputVector: N_Vector?
-    private var memory: UnsafeMutableRawPointer?
+    private(set) var memory: UnsafeMutableRawPointer?
     private var matrix: SUNMatrix?
     private var linearSolver: SUNLinearSolver?
 
@@ -45,7 +59,8 @@ public final class CVodeIntegrator {
     /// `CVodeCallbacks`); cleared before each call that can run callbacks.
     var callbackError: (any Error)?
 
-    /// Creates the CVODE problem: `SUNContext_Create`, `N_VNew_Serial`,
+    /// Creates the CVODE problem: `SUNContext_Create`, the vectors
+    /// (`N_VNew_Serial` or the factory's constructor),
     /// `CVodeCreate(CV_BDF)`, `CVodeInit`, `CVodeSStolerances` or
     /// `CVodeSVtolerances`, `CVodeRootInit`, the step options of `method`, and
     /// `CVodeSetLinearSolver` with `SUNLinSol_Dense` (plus `CVodeSetJacFn` if
@@ -57,19 +72,26 @@ public final class CVodeIntegrator {
     ///
     /// - Throws: `InvalidArgumentError` if `initialState` or a vector
     ///   `absoluteTolerance` does not have `system.dimension` finite entries,
-    ///   or `initialTime` is not finite; `CVodeError` if SUNDIALS refuses.
+    ///   or `initialTime` is not finite; `MissingCapabilityError` if the
+    ///   method needs what the system or the vectors lack (an analytic
+    ///   Jacobian, serial vectors for `.dense`); `SundialsError` if SUNDIALS
+    ///   refuses.
     public init(
         system: any ODESystem,
         initialTime: Double,
         initialState: [Double],
         method: BDF,
-        roots: RootFunctions? = nil
+        roots: RootFunctions? = nil,
+        vectors: any VectorFactory = SerialVectors()
     ) throws {
         self.system = system
         self.method = method
         self.roots = roots
+        self.vectors = vectors
         self.dimension = system.dimension
         self.time = initialTime
+        (denseJacobianSystem, jacobianVectorSystem, preconditionedSystem) = try Self.capabilities(
+            of: system, for: method, vectors: vectors)
 
         guard dimension >= 1 else {
             throw InvalidArgumentError(
@@ -84,9 +106,9 @@ public final class CVodeIntegrator {
         }
 
         let n = sunindextype(dimension)
-        try check(SUNContext_Create(nil, &context), "SUNContext_Create", family: .generic)
-        stateVector = try allocated(N_VNew_Serial(n, context), "N_VNew_Serial")
-        outputVector = try allocated(N_VNew_Serial(n, context), "N_VNew_Serial")
+        try check(SUNContext_Create(vectors.communicator, &context), "SUNContext_Create", table: .generic)
+        stateVector = try newVector()
+        outputVector = try newVector()
         _ = mutableEntries(of: stateVector, count: dimension).update(from: initialState)
 
         memory = try allocated(CVodeCreate(CV_BDF, context), "CVodeCreate")
@@ -100,7 +122,7 @@ public final class CVodeIntegrator {
             try check(CVodeSStolerances(memory, method.relativeTolerance, atol), "CVodeSStolerances")
         case .vector(let atol):
             // CVODE copies the tolerances into its own vector.
-            let tolerances = try allocated(N_VNew_Serial(n, context), "N_VNew_Serial")
+            let tolerances = try newVector()
             defer { N_VDestroy(tolerances) }
             _ = mutableEntries(of: tolerances, count: dimension).update(from: atol)
             try check(CVodeSVtolerances(memory, method.relativeTolerance, tolerances), "CVodeSVtolerances")
@@ -119,34 +141,98 @@ public final class CVodeIntegrator {
             linearSolver = try allocated(SUNLinSol_Dense(stateVector, matrix, context), "SUNLinSol_Dense")
             try check(
                 CVodeSetLinearSolver(memory, linearSolver, matrix), "CVodeSetLinearSolver",
-                family: .linearSolverInterface)
-            if system.providesDenseJacobian {
+                table: .linearSolverInterface)
+            if denseJacobianSystem != nil {
                 try check(
                     CVodeSetJacFn(memory, CVodeCallbacks.denseJacobian), "CVodeSetJacFn",
-                    family: .linearSolverInterface)
+                    table: .linearSolverInterface)
             }
         case .gmres(let krylovDimension):
-            let preconditioning = system.providesPreconditioner ? SUN_PREC_LEFT : SUN_PREC_NONE
+            let preconditioning = preconditionedSystem != nil ? SUN_PREC_LEFT : SUN_PREC_NONE
             linearSolver = try allocated(
                 SUNLinSol_SPGMR(stateVector, Int32(preconditioning), Int32(krylovDimension), context),
                 "SUNLinSol_SPGMR")
             try check(
                 CVodeSetLinearSolver(memory, linearSolver, nil), "CVodeSetLinearSolver",
-                family: .linearSolverInterface)
-            if system.providesPreconditioner {
+                table: .linearSolverInterface)
+            if preconditionedSystem != nil {
                 try check(
                     CVodeSetPreconditioner(
                         memory, CVodeCallbacks.preconditionerSetup, CVodeCallbacks.preconditionerSolve),
-                    "CVodeSetPreconditioner", family: .linearSolverInterface)
+                    "CVodeSetPreconditioner", table: .linearSolverInterface)
             }
-            if system.providesJacobianVectorProduct {
+            if jacobianVectorSystem != nil {
                 try check(
                     CVodeSetJacTimes(
                         memory, CVodeCallbacks.jacobianVectorSetup, CVodeCallbacks.jacobianVectorProduct),
-                    "CVodeSetJacTimes", family: .linearSolverInterface)
+                    "CVodeSetJacTimes", table: .linearSolverInterface)
             }
         }
     }
+
+    /// The capabilities of `system` that `method` will use, or the
+    /// `MissingCapabilityError` for one it needs and the system (or the
+    /// vectors) lack.
+    private static func capabilities(of system: any ODESystem, for method: BDF, vectors: any VectorFactory) throws
+        -> ((any DenseJacobianODESystem)?, (any JacobianVectorProductODESystem)?, (any PreconditionedODESystem)?)
+    {
+        let systemName = "\(type(of: system))"
+        let dense = (system as? any DenseJacobianODESystem).flatMap { $0.providesDenseJacobian ? $0 : nil }
+        let products = (system as? any JacobianVectorProductODESystem)
+            .flatMap { $0.providesJacobianVectorProduct ? $0 : nil }
+        let preconditioner = (system as? any PreconditionedODESystem).flatMap { $0.providesPreconditioner ? $0 : nil }
+        switch method.linearSolver {
+        case .dense:
+            guard vectors.isSerial else {
+                throw MissingCapabilityError(
+                    capability: .serialVectors, requiredBy: "BDF(linearSolver: .dense)",
+                    provider: "\(type(of: vectors)) (\(vectors.constructorName))")
+            }
+            switch method.jacobian {
+            case .automatic: return (dense, nil, nil)
+            case .differenceQuotient: return (nil, nil, nil)
+            case .analytic:
+                guard let dense else {
+                    throw MissingCapabilityError(
+                        capability: .denseJacobian, requiredBy: "BDF(linearSolver: .dense, jacobian: .analytic)",
+                        provider: systemName)
+                }
+                return (dense, nil, nil)
+            }
+        case .gmres:
+            switch method.jacobian {
+            case .automatic: return (nil, products, preconditioner)
+            case .differenceQuotient: return (nil, nil, preconditioner)
+            case .analytic:
+                guard let products else {
+                    throw MissingCapabilityError(
+                        capability: .jacobianVectorProduct, requiredBy: "BDF(linearSolver: .gmres, jacobian: .analytic)",
+                        provider: systemName)
+                }
+                return (nil, products, preconditioner)
+            }
+        }
+    }
+
+    /// One vector of `dimension` entries from the factory.
+    private func newVector() throws -> N_Vector {
+        guard let context else {
+            throw SundialsError(solver: .cvode, status: .illegalInput, flag: 0, flagName: "NULL", function: "SUNContext")
+        }
+        return try allocated(vectors.makeVector(localLength: dimension, context: context), vectors.constructorName)
+            .assumingMemoryBound(to: _generic_N_Vector.self)
+    }
+
+    /// Under MPI, the ranks' common answer to a callback (see
+    /// `VectorFactory.agreed`); a rank whose own answer was 0 learns that
+    /// another failed.
+    func settled(_ flag: Int32) -> Int32 {
+        guard let agreed = vectors.agreed(flag) else { return flag }
+        if agreed != flag, callbackError == nil { callbackError = CallbackFailedElsewhereError(flag: agreed) }
+        return agreed
+    }
+
+    var failurePosition: (time: Double?, stepSize: Double?) { (currentInternalTime, currentInternalStepSize) }
 
     deinit {
         // Reverse order of creation. The flags are ignored: nothing can be
@@ -237,60 +323,66 @@ public final class CVodeIntegrator {
     /// current order. Accuracy is that of the solution for k = 0 and lower
     /// for derivatives.
     public func denseOutput(at t: Double, derivative k: Int = 0) throws -> [Double] {
+        try withDenseOutput(at: t, derivative: k) { Array($0) }
+    }
+
+    /// As `denseOutput(at:derivative:)`, lending the result without copying;
+    /// the buffer must not escape `body`.
+    public func withDenseOutput<Result>(
+        at t: Double, derivative k: Int = 0, _ body: (UnsafeBufferPointer<Double>) throws -> Result
+    ) throws -> Result {
         let flag = CVodeGetDky(memory, t, Int32(k), outputVector)
         var detail: String? = nil
         if flag == CV_BAD_T {
-            let end = statistics.currentTime, start = end - statistics.lastStepSize
+            let end = currentInternalTime ?? .nan, start = end - ((try? output(CVodeGetLastStep, "CVodeGetLastStep")) ?? .nan)
             detail = "t = \(t) lies outside the last step [\(min(start, end)), \(max(start, end))]"
         } else if flag == CV_BAD_K {
-            detail = "derivative order \(k) is outside 0...\(statistics.currentOrder) (the current order)"
+            let order = (try? output(CVodeGetCurrentOrder, "CVodeGetCurrentOrder")).map { "\($0)" } ?? "?"
+            detail = "derivative order \(k) is outside 0...\(order) (the current order)"
         }
         try check(flag, "CVodeGetDky", detail: detail)
-        return Array(entries(of: outputVector, count: dimension))
+        return try body(entries(of: outputVector, count: dimension))
     }
 
     // MARK: Statistics
 
-    /// CVODE's counters since the last (re)initialisation.
+    /// CVODE's counters since the last (re)initialisation. Reading them can
+    /// only fail on a NULL memory or a missing linear solver, which this
+    /// class rules out: a failure here is a bug, hence the trap (never
+    /// reached from a callback); `readStatistics()` throws instead.
     public var statistics: SolverStatistics {
-        let cvls = FlagFamily.linearSolverInterface
-        return SolverStatistics(
-            steps: output(CVodeGetNumSteps, "CVodeGetNumSteps"),
-            rhsEvaluations: output(CVodeGetNumRhsEvals, "CVodeGetNumRhsEvals"),
-            linearSolverRHSEvaluations: output(CVodeGetNumLinRhsEvals, "CVodeGetNumLinRhsEvals", cvls),
-            jacobianEvaluations: output(CVodeGetNumJacEvals, "CVodeGetNumJacEvals", cvls),
-            jacobianVectorEvaluations: output(CVodeGetNumJtimesEvals, "CVodeGetNumJtimesEvals", cvls),
-            jacobianVectorSetups: output(CVodeGetNumJTSetupEvals, "CVodeGetNumJTSetupEvals", cvls),
-            linearSolverSetups: output(CVodeGetNumLinSolvSetups, "CVodeGetNumLinSolvSetups"),
-            linearIterations: output(CVodeGetNumLinIters, "CVodeGetNumLinIters", cvls),
-            linearConvergenceFailures: output(CVodeGetNumLinConvFails, "CVodeGetNumLinConvFails", cvls),
-            nonlinearIterations: output(CVodeGetNumNonlinSolvIters, "CVodeGetNumNonlinSolvIters"),
-            nonlinearConvergenceFailures: output(CVodeGetNumNonlinSolvConvFails, "CVodeGetNumNonlinSolvConvFails"),
-            nonlinearSolverStepFailures: output(CVodeGetNumStepSolveFails, "CVodeGetNumStepSolveFails"),
-            errorTestFailures: output(CVodeGetNumErrTestFails, "CVodeGetNumErrTestFails"),
-            rootEvaluations: output(CVodeGetNumGEvals, "CVodeGetNumGEvals"),
-            initialStepSize: output(CVodeGetActualInitStep, "CVodeGetActualInitStep"),
-            lastStepSize: output(CVodeGetLastStep, "CVodeGetLastStep"),
-            currentStepSize: output(CVodeGetCurrentStep, "CVodeGetCurrentStep"),
-            lastOrder: Int(output(CVodeGetLastOrder, "CVodeGetLastOrder")),
-            currentOrder: Int(output(CVodeGetCurrentOrder, "CVodeGetCurrentOrder")),
-            currentTime: output(CVodeGetCurrentTime, "CVodeGetCurrentTime"))
-    }
-
-    /// One `CVodeGet*` output. These can only fail on a NULL memory or a
-    /// missing linear solver, which this class rules out: a failure here is a
-    /// bug, hence the trap rather than a throw.
-    private func output<Value: Numeric>(
-        _ get: (UnsafeMutableRawPointer?, UnsafeMutablePointer<Value>?) -> Int32, _ function: String,
-        _ family: FlagFamily = .integrator
-    ) -> Value {
-        var value: Value = 0
         do {
-            try check(get(memory, &value), function, family: family)
+            return try readStatistics()
         } catch {
             preconditionFailure("\(error)")
         }
-        return value
+    }
+
+    /// CVODE's counters since the last (re)initialisation, every
+    /// `CVodeGet*` flag checked.
+    public func readStatistics() throws -> SolverStatistics {
+        let cvls = FlagTable.linearSolverInterface
+        return SolverStatistics(
+            steps: try output(CVodeGetNumSteps, "CVodeGetNumSteps"),
+            rhsEvaluations: try output(CVodeGetNumRhsEvals, "CVodeGetNumRhsEvals"),
+            linearSolverRHSEvaluations: try output(CVodeGetNumLinRhsEvals, "CVodeGetNumLinRhsEvals", cvls),
+            jacobianEvaluations: try output(CVodeGetNumJacEvals, "CVodeGetNumJacEvals", cvls),
+            jacobianVectorEvaluations: try output(CVodeGetNumJtimesEvals, "CVodeGetNumJtimesEvals", cvls),
+            jacobianVectorSetups: try output(CVodeGetNumJTSetupEvals, "CVodeGetNumJTSetupEvals", cvls),
+            linearSolverSetups: try output(CVodeGetNumLinSolvSetups, "CVodeGetNumLinSolvSetups"),
+            linearIterations: try output(CVodeGetNumLinIters, "CVodeGetNumLinIters", cvls),
+            linearConvergenceFailures: try output(CVodeGetNumLinConvFails, "CVodeGetNumLinConvFails", cvls),
+            nonlinearIterations: try output(CVodeGetNumNonlinSolvIters, "CVodeGetNumNonlinSolvIters"),
+            nonlinearConvergenceFailures: try output(CVodeGetNumNonlinSolvConvFails, "CVodeGetNumNonlinSolvConvFails"),
+            nonlinearSolverStepFailures: try output(CVodeGetNumStepSolveFails, "CVodeGetNumStepSolveFails"),
+            errorTestFailures: try output(CVodeGetNumErrTestFails, "CVodeGetNumErrTestFails"),
+            rootEvaluations: try output(CVodeGetNumGEvals, "CVodeGetNumGEvals"),
+            initialStepSize: try output(CVodeGetActualInitStep, "CVodeGetActualInitStep"),
+            lastStepSize: try output(CVodeGetLastStep, "CVodeGetLastStep"),
+            currentStepSize: try output(CVodeGetCurrentStep, "CVodeGetCurrentStep"),
+            lastOrder: Int(try output(CVodeGetLastOrder, "CVodeGetLastOrder") as Int32),
+            currentOrder: Int(try output(CVodeGetCurrentOrder, "CVodeGetCurrentOrder") as Int32),
+            currentTime: try output(CVodeGetCurrentTime, "CVodeGetCurrentTime"))
     }
 
     /// t_n, for error reports (read by `check`, so not checked itself); nil

@@ -2,17 +2,29 @@
 ///
 ///     dy/dt = f(t, y),   y ∈ ℝⁿ,  n = `dimension`,
 ///
-/// as the integrators in this module see it. Conformers evaluate `f` and,
-/// optionally, its Jacobian `J = ∂f/∂y`, either as a dense matrix (for the
-/// direct linear solver) or as products `J v` (for matrix-free GMRES).
+/// as the integrators in this module see it. Conformers evaluate `f`; what
+/// else they can evaluate is a capability, a protocol of its own that the
+/// integrator looks for when it is built (never inside a callback):
 ///
-/// The buffers passed in are SUNDIALS' own vectors: they are valid only for
-/// the duration of the call and must not be retained. A thrown error stops
-/// the integration and comes back as `CVodeError.underlying`; non-finite
-/// outputs are caught by the integrator, which asks CVODE to retry with a
-/// smaller step.
+/// * `DenseJacobianODESystem` — `J = ∂f/∂y` as a dense matrix, for the
+///   direct linear solver;
+/// * `JacobianVectorProductODESystem` — products `J v`, for matrix-free
+///   GMRES;
+/// * `PreconditionedODESystem` — a left preconditioner `P ≈ I - γJ` for
+///   GMRES.
+///
+/// Without them CVODE uses its difference quotients, unless the method asks
+/// for the analytic Jacobian (`BDF.jacobian == .analytic`): building the
+/// integrator then throws `MissingCapabilityError`.
+///
+/// The buffers passed in are SUNDIALS' own vectors (this process's entries of
+/// them under MPI): they are valid only for the duration of the call and must
+/// not be retained. A thrown error stops the integration and comes back as
+/// `SundialsError.underlying`; non-finite outputs are caught by the
+/// integrator, which asks CVODE to retry with a smaller step.
 public protocol ODESystem: AnyObject {
-    /// n, the length of the state vector.
+    /// n, the length of the state vector (this process's entries of it when
+    /// the integrator's vectors are distributed).
     var dimension: Int { get }
 
     /// ydot = f(t, y). `derivative` has `dimension` entries with undefined
@@ -22,10 +34,14 @@ public protocol ODESystem: AnyObject {
         state: UnsafeBufferPointer<Double>,
         derivative: UnsafeMutableBufferPointer<Double>
     ) throws
+}
 
-    /// Whether `evaluateJacobian` is implemented. When false (the default) the
-    /// dense solver uses CVODE's difference-quotient Jacobian, which costs n
-    /// extra right-hand-side evaluations per Jacobian.
+/// An ODE system that evaluates its dense Jacobian `J = ∂f/∂y`; the dense
+/// linear solver then uses it instead of CVODE's difference quotients, which
+/// cost n extra right-hand-side evaluations per Jacobian.
+public protocol DenseJacobianODESystem: ODESystem {
+    /// Whether `evaluateJacobian` is to be used (default true): lets one type
+    /// offer the Jacobian or not per instance.
     var providesDenseJacobian: Bool { get }
 
     /// J = ∂f/∂y at (t, y), column-major n × n: J_ij lives at `jacobian[i + j n]`.
@@ -37,10 +53,17 @@ public protocol ODESystem: AnyObject {
         rightHandSide: UnsafeBufferPointer<Double>,
         jacobian: UnsafeMutableBufferPointer<Double>
     ) throws
+}
 
-    /// Whether `evaluateJacobianVectorProduct` is implemented. When false (the
-    /// default) GMRES uses CVODE's difference quotient
-    /// J v ≈ [f(t, y + σv) - f(t, y)] / σ, one right-hand side per product.
+extension DenseJacobianODESystem {
+    public var providesDenseJacobian: Bool { true }
+}
+
+/// An ODE system that evaluates Jacobian-vector products `J v`; GMRES then
+/// uses them instead of CVODE's difference quotient
+/// J v ≈ [f(t, y + σv) - f(t, y)] / σ, one right-hand side per product.
+public protocol JacobianVectorProductODESystem: ODESystem {
+    /// Whether the products are to be used (default true).
     var providesJacobianVectorProduct: Bool { get }
 
     /// Called before each linear solve with the (t, y) at which the following
@@ -62,9 +85,21 @@ public protocol ODESystem: AnyObject {
         vector: UnsafeBufferPointer<Double>,
         product: UnsafeMutableBufferPointer<Double>
     ) throws
+}
 
-    /// Whether the system supplies a left preconditioner `P ≈ I - γJ` for
-    /// GMRES (`preparePreconditioner`, `solvePreconditioner`). Default false.
+extension JacobianVectorProductODESystem {
+    public var providesJacobianVectorProduct: Bool { true }
+
+    public func prepareJacobianVectorProducts(
+        time: Double,
+        state: UnsafeBufferPointer<Double>,
+        rightHandSide: UnsafeBufferPointer<Double>
+    ) throws {}
+}
+
+/// An ODE system that supplies a left preconditioner `P ≈ I - γJ` for GMRES.
+public protocol PreconditionedODESystem: ODESystem {
+    /// Whether the preconditioner is to be used (default true).
     var providesPreconditioner: Bool { get }
 
     /// Builds the preconditioner at (t, y) for `I - γJ` (CVODE's
@@ -89,57 +124,8 @@ public protocol ODESystem: AnyObject {
     ) throws
 }
 
-extension ODESystem {
-    public var providesDenseJacobian: Bool { false }
-    public var providesJacobianVectorProduct: Bool { false }
-    public var providesPreconditioner: Bool { false }
-
-    public func preparePreconditioner(
-        time: Double,
-        state: UnsafeBufferPointer<Double>,
-        rightHandSide: UnsafeBufferPointer<Double>,
-        gamma: Double
-    ) throws {
-        preconditionFailure("\(type(of: self)) says providesPreconditioner but does not implement preparePreconditioner")
-    }
-
-    public func solvePreconditioner(
-        time: Double,
-        state: UnsafeBufferPointer<Double>,
-        rightHandSide: UnsafeBufferPointer<Double>,
-        residual: UnsafeBufferPointer<Double>,
-        solution: UnsafeMutableBufferPointer<Double>,
-        gamma: Double
-    ) throws {
-        preconditionFailure("\(type(of: self)) says providesPreconditioner but does not implement solvePreconditioner")
-    }
-
-    public func evaluateJacobian(
-        time: Double,
-        state: UnsafeBufferPointer<Double>,
-        rightHandSide: UnsafeBufferPointer<Double>,
-        jacobian: UnsafeMutableBufferPointer<Double>
-    ) throws {
-        preconditionFailure(
-            "\(type(of: self)) says providesDenseJacobian but does not implement evaluateJacobian")
-    }
-
-    public func prepareJacobianVectorProducts(
-        time: Double,
-        state: UnsafeBufferPointer<Double>,
-        rightHandSide: UnsafeBufferPointer<Double>
-    ) throws {}
-
-    public func evaluateJacobianVectorProduct(
-        time: Double,
-        state: UnsafeBufferPointer<Double>,
-        rightHandSide: UnsafeBufferPointer<Double>,
-        vector: UnsafeBufferPointer<Double>,
-        product: UnsafeMutableBufferPointer<Double>
-    ) throws {
-        preconditionFailure(
-            "\(type(of: self)) says providesJacobianVectorProduct but does not implement evaluateJacobianVectorProduct")
-    }
+extension PreconditionedODESystem {
+    public var providesPreconditioner: Bool { true }
 }
 
 /// Event functions g(t, y) ∈ ℝᵐ, m = `count`, whose zeros the integrator

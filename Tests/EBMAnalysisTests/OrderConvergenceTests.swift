@@ -11,7 +11,7 @@ import Glibc
 /// `x' = -a x - ω y`, `y' = ω x - a y` from `(1, 0)`:
 /// `x(t) = e^{-at} cos ωt`, so `|x|` dips below and rises above any small
 /// threshold many times before it stays below.
-final class DampedRotation: ODESystem {
+final class DampedRotation: DenseJacobianODESystem {
     let a: Double, omega: Double
     init(a: Double, omega: Double) { self.a = a; self.omega = omega }
     var dimension: Int { 2 }

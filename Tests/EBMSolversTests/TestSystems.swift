@@ -8,7 +8,7 @@ import Foundation
 ///     y1' = -0.04 y1 + 1e4 y2 y3
 ///     y2' =  0.04 y1 - 1e4 y2 y3 - 3e7 y2²
 ///     y3' =  3e7 y2²
-final class RobertsKinetics: ODESystem {
+final class RobertsKinetics: DenseJacobianODESystem {
     let dimension = 3
     let analyticJacobian: Bool
 
@@ -57,7 +57,7 @@ final class RobertsKinetics: ODESystem {
 
 /// y' = A y for a constant symmetric A, whose solution is
 /// y(t) = V exp(Λ t) Vᵀ y₀ with A = V Λ Vᵀ.
-final class LinearSystem: ODESystem {
+final class LinearSystem: DenseJacobianODESystem, JacobianVectorProductODESystem {
     let matrix: Matrix
     let jacobianVectorProduct: Bool
     private(set) var preparations = 0

@@ -47,35 +47,31 @@ public struct ContinuationProblem {
         direction: Direction = .increasing,
         arclengthLimit: Double = .infinity
     ) throws {
-        func refuse(_ argument: String, _ reason: String) -> InvalidArgumentError {
-            InvalidArgumentError(argument: "ContinuationProblem.\(argument)", reason: reason)
-        }
+        let options = OptionChecks(owner: "ContinuationProblem")
         let n = system.dimension
-        guard n >= 1 else { throw refuse("system", "the dimension must be at least 1, got \(n)") }
-        guard start.count == n else {
-            throw refuse("start", "has \(start.count) entries, the system's dimension is \(n)")
-        }
+        try options.require(n >= 1, "system", "the dimension must be at least 1, got \(n)")
+        try options.require(
+            start.count == n, "start", "has \(start.count) entries, the system's dimension is \(n)")
         if let i = start.firstIndex(where: { !$0.isFinite }) {
-            throw refuse("start", "entry \(i) is \(start[i])")
+            throw options.refuse("start", "entry \(i) is \(start[i])")
         }
-        guard parameterRange.lowerBound.isFinite, parameterRange.upperBound.isFinite,
-              parameterRange.lowerBound < parameterRange.upperBound else {
-            throw refuse("parameterRange", "must be a finite interval with λmin < λmax, got \(parameterRange)")
-        }
-        guard parameter.isFinite, parameterRange.contains(parameter) else {
-            throw refuse("parameter", "λ₀ = \(parameter) lies outside \(parameterRange)")
-        }
+        try options.require(
+            parameterRange.lowerBound.isFinite && parameterRange.upperBound.isFinite
+                && parameterRange.lowerBound < parameterRange.upperBound,
+            "parameterRange", "must be a finite interval with λmin < λmax, got \(parameterRange)")
+        try options.require(
+            parameter.isFinite && parameterRange.contains(parameter), "parameter",
+            "λ₀ = \(parameter) lies outside \(parameterRange)")
         if case .along(let v) = direction {
-            guard v.count == n + 1 else {
-                throw refuse("direction", "the vector has \(v.count) entries, expected dimension + 1 = \(n + 1)")
-            }
-            guard v.allSatisfy(\.isFinite), v.contains(where: { $0 != 0 }) else {
-                throw refuse("direction", "the vector must be finite and non-zero")
-            }
+            try options.require(
+                v.count == n + 1, "direction",
+                "the vector has \(v.count) entries, expected dimension + 1 = \(n + 1)")
+            try options.require(
+                v.allSatisfy(\.isFinite) && v.contains(where: { $0 != 0 }), "direction",
+                "the vector must be finite and non-zero")
         }
-        guard arclengthLimit > 0, !arclengthLimit.isNaN else {
-            throw refuse("arclengthLimit", "must be positive, got \(arclengthLimit)")
-        }
+        try options.require(
+            arclengthLimit > 0 && !arclengthLimit.isNaN, "arclengthLimit", "must be positive, got \(arclengthLimit)")
         self.system = system
         self.start = start
         self.parameter = parameter

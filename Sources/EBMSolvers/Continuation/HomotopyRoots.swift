@@ -32,21 +32,13 @@ public func homotopyRoots(
     maxRefinementIterations: Int = 20,
     distinctRootTolerance: Double = 1e-8
 ) throws -> HomotopyResult {
-    func refuse(_ argument: String, _ reason: String) -> InvalidArgumentError {
-        InvalidArgumentError(argument: "homotopyRoots.\(argument)", reason: reason)
-    }
-    guard parameterWindow.lowerBound <= 0, parameterWindow.upperBound >= 1 else {
-        throw refuse("parameterWindow", "must contain [0, 1], got \(parameterWindow)")
-    }
-    guard refinementTolerance > 0, refinementTolerance.isFinite else {
-        throw refuse("refinementTolerance", "must be positive and finite, got \(refinementTolerance)")
-    }
-    guard maxRefinementIterations >= 1 else {
-        throw refuse("maxRefinementIterations", "must be at least 1, got \(maxRefinementIterations)")
-    }
-    guard distinctRootTolerance > 0, distinctRootTolerance.isFinite else {
-        throw refuse("distinctRootTolerance", "must be positive and finite, got \(distinctRootTolerance)")
-    }
+    let options = OptionChecks(owner: "homotopyRoots")
+    try options.require(
+        parameterWindow.lowerBound <= 0 && parameterWindow.upperBound >= 1, "parameterWindow",
+        "must contain [0, 1], got \(parameterWindow)")
+    try options.positiveFinite(refinementTolerance, "refinementTolerance")
+    try options.atLeast(maxRefinementIterations, 1, "maxRefinementIterations")
+    try options.positiveFinite(distinctRootTolerance, "distinctRootTolerance")
 
     let homotopy = try NewtonHomotopy(system: system, start: start)
     let problem = try ContinuationProblem(system: homotopy, start: start, parameter: 0,

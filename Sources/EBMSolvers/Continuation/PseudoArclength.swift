@@ -35,29 +35,24 @@ public struct StepControl: Sendable, Equatable {
         easyCorrectorIterations: Int = 3,
         maximumTurningAngle: Double = 0.5
     ) throws {
-        func refuse(_ option: String, _ reason: String) -> InvalidArgumentError {
-            InvalidArgumentError(argument: "StepControl.\(option)", reason: reason)
-        }
-        guard minimum > 0, minimum.isFinite else {
-            throw refuse("minimum", "must be positive and finite, got \(minimum)")
-        }
-        guard maximum.isFinite else { throw refuse("maximum", "must be finite, got \(maximum)") }
-        guard minimum <= initial, initial <= maximum else {
-            throw refuse("initial", "steps must satisfy 0 < minimum ≤ initial ≤ maximum, got minimum = \(minimum), "
-                         + "initial = \(initial), maximum = \(maximum)")
-        }
-        guard growthFactor >= 1, growthFactor.isFinite else {
-            throw refuse("growthFactor", "must be finite and at least 1, got \(growthFactor)")
-        }
-        guard shrinkFactor > 0, shrinkFactor < 1 else {
-            throw refuse("shrinkFactor", "must lie in (0, 1), got \(shrinkFactor)")
-        }
-        guard easyCorrectorIterations >= 0 else {
-            throw refuse("easyCorrectorIterations", "must be non-negative, got \(easyCorrectorIterations)")
-        }
-        guard maximumTurningAngle > 0, maximumTurningAngle <= Double.pi else {
-            throw refuse("maximumTurningAngle", "must lie in (0, π], got \(maximumTurningAngle)")
-        }
+        let options = OptionChecks(owner: "StepControl")
+        try options.positiveFinite(minimum, "minimum")
+        try options.require(maximum.isFinite, "maximum", "must be finite, got \(maximum)")
+        try options.require(
+            minimum <= initial && initial <= maximum, "initial",
+            "steps must satisfy 0 < minimum ≤ initial ≤ maximum, got minimum = \(minimum), "
+                + "initial = \(initial), maximum = \(maximum)")
+        try options.require(
+            growthFactor >= 1 && growthFactor.isFinite, "growthFactor",
+            "must be finite and at least 1, got \(growthFactor)")
+        try options.require(
+            shrinkFactor > 0 && shrinkFactor < 1, "shrinkFactor", "must lie in (0, 1), got \(shrinkFactor)")
+        try options.require(
+            easyCorrectorIterations >= 0, "easyCorrectorIterations",
+            "must be non-negative, got \(easyCorrectorIterations)")
+        try options.require(
+            maximumTurningAngle > 0 && maximumTurningAngle <= Double.pi, "maximumTurningAngle",
+            "must lie in (0, π], got \(maximumTurningAngle)")
         self.initial = initial
         self.minimum = minimum
         self.maximum = maximum
@@ -128,22 +123,12 @@ public struct PseudoArclength: Sendable, Equatable {
         locationTolerance: Double = 1e-10,
         maxLocationIterations: Int = 60
     ) throws {
-        func refuse(_ option: String, _ reason: String) -> InvalidArgumentError {
-            InvalidArgumentError(argument: "PseudoArclength.\(option)", reason: reason)
-        }
-        guard maxPoints >= 2 else { throw refuse("maxPoints", "must be at least 2, got \(maxPoints)") }
-        guard correctorTolerance > 0, correctorTolerance.isFinite else {
-            throw refuse("correctorTolerance", "must be positive and finite, got \(correctorTolerance)")
-        }
-        guard maxCorrectorIterations >= 1 else {
-            throw refuse("maxCorrectorIterations", "must be at least 1, got \(maxCorrectorIterations)")
-        }
-        guard locationTolerance > 0, locationTolerance.isFinite else {
-            throw refuse("locationTolerance", "must be positive and finite, got \(locationTolerance)")
-        }
-        guard maxLocationIterations >= 1 else {
-            throw refuse("maxLocationIterations", "must be at least 1, got \(maxLocationIterations)")
-        }
+        let options = OptionChecks(owner: "PseudoArclength")
+        try options.atLeast(maxPoints, 2, "maxPoints")
+        try options.positiveFinite(correctorTolerance, "correctorTolerance")
+        try options.atLeast(maxCorrectorIterations, 1, "maxCorrectorIterations")
+        try options.positiveFinite(locationTolerance, "locationTolerance")
+        try options.atLeast(maxLocationIterations, 1, "maxLocationIterations")
         self.step = step
         self.maxPoints = maxPoints
         self.correctorTolerance = correctorTolerance

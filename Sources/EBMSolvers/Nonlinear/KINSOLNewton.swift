@@ -40,22 +40,12 @@ public struct KINSOLNewton: NewtonMethod, Equatable {
         maxNewtonStep: Double? = nil,
         jacobianUpdateInterval: Int = 1
     ) throws {
-        func refuse(_ option: String, _ reason: String) -> InvalidArgumentError {
-            InvalidArgumentError(argument: "KINSOLNewton.\(option)", reason: reason)
-        }
-        guard residualTolerance > 0, residualTolerance.isFinite else {
-            throw refuse("residualTolerance", "must be positive and finite, got \(residualTolerance)")
-        }
-        guard stepTolerance > 0, stepTolerance.isFinite else {
-            throw refuse("stepTolerance", "must be positive and finite, got \(stepTolerance)")
-        }
-        guard maxIterations >= 1 else { throw refuse("maxIterations", "must be at least 1, got \(maxIterations)") }
-        if let step = maxNewtonStep, !(step > 0 && step.isFinite) {
-            throw refuse("maxNewtonStep", "must be positive and finite, got \(step)")
-        }
-        guard jacobianUpdateInterval >= 1 else {
-            throw refuse("jacobianUpdateInterval", "must be at least 1, got \(jacobianUpdateInterval)")
-        }
+let options = OptionChecks(owner: "KINSOLNewton")
+        try options.positiveFinite(residualTolerance, "residualTolerance")
+        try options.positiveFinite(stepTolerance, "stepTolerance")
+        try options.atLeast(maxIterations, 1, "maxIterations")
+        try options.positiveFinite(maxNewtonStep, "maxNewtonStep")
+        try options.atLeast(jacobianUpdateInterval, 1, "jacobianUpdateInterval")
         self.residualTolerance = residualTolerance
         self.stepTolerance = stepTolerance
         self.maxIterations = maxIterations

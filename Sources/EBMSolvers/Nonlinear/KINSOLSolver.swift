@@ -13,7 +13,9 @@ import EBMLinearAlgebra
 ///
 /// It has its own `SUNContext`, so distinct instances may run on distinct
 /// threads; one instance must not be used from two threads at once.
-public final class KINSOLSolver {
+public final class KINSOLSolver: SundialsMemoryOwner {
+    static var solver: SundialsError.Solver { .kinsol }
+
     public let system: any NonlinearSystem
     public let method: KINSOLNewton
     public let constraints: [SignConstraint]?
@@ -26,7 +28,7 @@ public final class KINSOLSolver {
     private var stateVector: N_Vector?
     /// Unit scaling for both u and F.
     private var scaleVector: N_Vector?
-    private var memory: UnsafeMutableRawPointer?
+    private(set) var memory: UnsafeMutableRawPointer?
     private var matrix: SUNMatrix?
     private var linearSolver: SUNLinearSolver?
 
@@ -49,7 +51,7 @@ public final class KINSOLSolver {
     /// off (`KINSetErrFile(mem, NULL)`): its errors become Swift values.
     ///
     /// - Throws: `InvalidArgumentError` for a dimension below 1 or
-    ///   constraints of the wrong length; `KINSOLError` if SUNDIALS refuses.
+    ///   constraints of the wrong length; `SundialsError` if SUNDIALS refuses.
     public init(system: any NonlinearSystem, method: KINSOLNewton, constraints: [SignConstraint]? = nil) throws {
         self.system = system
         self.method = method
@@ -66,7 +68,7 @@ public final class KINSOLSolver {
         }
 
         let n = sunindextype(dimension)
-        try check(SUNContext_Create(nil, &context), "SUNContext_Create", family: .generic)
+        try check(SUNContext_Create(nil, &context), "SUNContext_Create", table: .generic)
         stateVector = try allocated(N_VNew_Serial(n, context), "N_VNew_Serial")
         scaleVector = try allocated(N_VNew_Serial(n, context), "N_VNew_Serial")
         N_VConst(1, scaleVector)
@@ -93,8 +95,8 @@ public final class KINSOLSolver {
         matrix = try allocated(SUNDenseMatrix(n, n, context), "SUNDenseMatrix")
         linearSolver = try allocated(SUNLinSol_Dense(stateVector, matrix, context), "SUNLinSol_Dense")
         try check(
-            KINSetLinearSolver(memory, linearSolver, matrix), "KINSetLinearSolver", family: .linearSolverInterface)
-        try check(KINSetJacFn(memory, KINSOLCallbacks.denseJacobian), "KINSetJacFn", family: .linearSolverInterface)
+            KINSetLinearSolver(memory, linearSolver, matrix), "KINSetLinearSolver", table: .linearSolverInterface)
+        try check(KINSetJacFn(memory, KINSOLCallbacks.denseJacobian), "KINSetJacFn", table: .linearSolverInterface)
     }
 
     deinit {
@@ -126,7 +128,7 @@ public final class KINSOLSolver {
     ///   `.diverged`.
     ///
     /// - Throws: the error the system's residual or Jacobian threw, as it
-    ///   is; `InvalidArgumentError` for a bad `x0`; `KINSOLError` for every
+    ///   is; `InvalidArgumentError` for a bad `x0`; `SundialsError` for every
     ///   other failure flag.
     public func solve(from x0: [Double]) throws -> NewtonResult {
         try validateStart(x0, dimension: dimension, constraints: constraints)
@@ -138,7 +140,7 @@ public final class KINSOLSolver {
 
         let strategy = method.lineSearch ? KIN_LINESEARCH : KIN_NONE
         let flag = KINSol(memory, stateVector, strategy, scaleVector, scaleVector)
-        if let error = callbackError, !(error is NonFiniteResidualError) { throw error }
+        if let error = callbackError, !(error is NonFiniteValueError) { throw error }
 
         let solution = Array(entries(of: stateVector, count: dimension))
         let residual: [Double]
@@ -149,7 +151,7 @@ public final class KINSOLSolver {
             residual = try system.residual(solution)
         }
         let maxNorm = residual.contains { $0.isNaN } ? .nan : Vector.maxAbs(residual)
-        let flagName = kinsolFlagName(flag)
+        let flagName = flagName(flag, solver: .kinsol)
         let callbackNote = callbackError.map { " (\($0))" } ?? ""
 
         let status: NewtonResult.Status
@@ -171,7 +173,7 @@ public final class KINSOLSolver {
         case KIN_LINESEARCH_BCFAIL:
             status = .stalled("\(flagName): the line search could not satisfy the β-condition")
         case KIN_LSETUP_FAIL, KIN_LSOLVE_FAIL, KIN_LINSOLV_NO_RECOVERY:
-            if let error = callbackError as? NonFiniteResidualError, error.quantity == .jacobian {
+            if let error = callbackError as? NonFiniteValueError, error.quantity == .jacobian {
                 status = .diverged("\(flagName): \(error)")
             } else {
                 status = .stalled("\(flagName): the Jacobian is singular (its LU factorisation failed)")
@@ -190,7 +192,7 @@ public final class KINSOLSolver {
             status = maxNorm <= method.residualTolerance ? .converged : .stalled("\(flagName)")
         }
         return NewtonResult(
-            solution: solution, residual: residual, iterations: statistics.nonlinearIterations,
+            solution: solution, residual: residual, iterations: try output(KINGetNumNonlinSolvIters, "KINGetNumNonlinSolvIters"),
             residualEvaluations: residualEvaluations, jacobianEvaluations: jacobianEvaluations,
             status: status, nullity: nil, method: method.name)
     }
@@ -199,67 +201,29 @@ public final class KINSOLSolver {
         method.maxNewtonStep.map { "\($0)" } ?? "(KINSOL's default, max(1000 |x₀|, 1))"
     }
 
-    /// KINSOL's counters for the last solve.
+    /// KINSOL's counters for the last solve. Reading them can only fail on
+    /// a NULL memory or a missing linear solver, which this class rules out:
+    /// a failure here is a bug, hence the trap (never reached from a
+    /// callback); `readStatistics()` throws instead.
     public var statistics: KINSOLStatistics {
-        let kinls = KINSOLFlagFamily.linearSolverInterface
-        return KINSOLStatistics(
-            nonlinearIterations: output(KINGetNumNonlinSolvIters, "KINGetNumNonlinSolvIters"),
-            functionEvaluations: output(KINGetNumFuncEvals, "KINGetNumFuncEvals"),
-            jacobianEvaluations: output(KINGetNumJacEvals, "KINGetNumJacEvals", kinls),
-            linearSolverFunctionEvaluations: output(KINGetNumLinFuncEvals, "KINGetNumLinFuncEvals", kinls),
-            betaConditionFailures: output(KINGetNumBetaCondFails, "KINGetNumBetaCondFails"),
-            backtracks: output(KINGetNumBacktrackOps, "KINGetNumBacktrackOps"),
-            functionNorm: output(KINGetFuncNorm, "KINGetFuncNorm"),
-            stepLength: output(KINGetStepLength, "KINGetStepLength"))
-    }
-
-    /// One `KINGet*` output. These can only fail on a NULL memory or a
-    /// missing linear solver, which this class rules out: a failure here is a
-    /// bug, hence the trap rather than a throw.
-    private func output<Value: Numeric>(
-        _ get: (UnsafeMutableRawPointer?, UnsafeMutablePointer<Value>?) -> Int32, _ function: String,
-        _ family: KINSOLFlagFamily = .solver
-    ) -> Value {
-        var value: Value = 0
         do {
-            try check(get(memory, &value), function, family: family)
+            return try readStatistics()
         } catch {
             preconditionFailure("\(error)")
         }
-        return value
     }
 
-    /// The one gate every SUNDIALS return flag passes through: 0 and positive
-    /// (informational) flags return, negative ones throw a `KINSOLError`
-    /// carrying the value a callback stored during the call.
-    @discardableResult
-    func check(_ flag: Int32, _ function: String, family: KINSOLFlagFamily = .solver, detail: String? = nil)
-        throws -> Int32
-    {
-        let failed = family == .generic ? flag != 0 : flag < 0
-        guard failed else { return flag }
-        throw failure(flag, function, family: family, detail: detail)
-    }
-
-    /// The `KINSOLError` for a failure flag.
-    func failure(_ flag: Int32, _ function: String, family: KINSOLFlagFamily = .solver, detail: String? = nil)
-        -> KINSOLError
-    {
-        KINSOLError(
-            status: KINSOLError.Status(flag: flag, family: family),
-            flag: flag,
-            flagName: kinsolFlagName(flag, family: family),
-            function: function,
-            underlying: callbackError,
-            detail: detail)
-    }
-
-    /// A SUNDIALS constructor's result, or a `.memoryFailure` if it is NULL.
-    func allocated<Pointer>(_ pointer: Pointer?, _ function: String) throws -> Pointer {
-        guard let pointer else {
-            throw KINSOLError(
-                status: .memoryFailure, flag: 0, flagName: "NULL", function: function, underlying: nil, detail: nil)
-        }
-        return pointer
+    /// KINSOL's counters for the last solve, every `KINGet*` flag checked.
+    public func readStatistics() throws -> KINSOLStatistics {
+        let kinls = FlagTable.linearSolverInterface
+        return KINSOLStatistics(
+            nonlinearIterations: try output(KINGetNumNonlinSolvIters, "KINGetNumNonlinSolvIters"),
+            functionEvaluations: try output(KINGetNumFuncEvals, "KINGetNumFuncEvals"),
+            jacobianEvaluations: try output(KINGetNumJacEvals, "KINGetNumJacEvals", kinls),
+            linearSolverFunctionEvaluations: try output(KINGetNumLinFuncEvals, "KINGetNumLinFuncEvals", kinls),
+            betaConditionFailures: try output(KINGetNumBetaCondFails, "KINGetNumBetaCondFails"),
+            backtracks: try output(KINGetNumBacktrackOps, "KINGetNumBacktrackOps"),
+            functionNorm: try output(KINGetFuncNorm, "KINGetFuncNorm"),
+            stepLength: try output(KINGetStepLength, "KINGetStepLength"))
     }
 }

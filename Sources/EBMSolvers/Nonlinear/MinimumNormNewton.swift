@@ -50,20 +50,12 @@ public struct MinimumNormNewton: NewtonMethod, Equatable {
         cutoff: Double = 1e-8,
         maxStep: Double? = nil
     ) throws {
-        func refuse(_ option: String, _ reason: String) -> InvalidArgumentError {
-            InvalidArgumentError(argument: "MinimumNormNewton.\(option)", reason: reason)
-        }
-        guard residualTolerance > 0, residualTolerance.isFinite else {
-            throw refuse("residualTolerance", "must be positive and finite, got \(residualTolerance)")
-        }
-        guard stepTolerance > 0, stepTolerance.isFinite else {
-            throw refuse("stepTolerance", "must be positive and finite, got \(stepTolerance)")
-        }
-        guard maxIterations >= 1 else { throw refuse("maxIterations", "must be at least 1, got \(maxIterations)") }
-        guard cutoff >= 0, cutoff < 1 else { throw refuse("cutoff", "must be in [0, 1), got \(cutoff)") }
-        if let step = maxStep, !(step > 0 && step.isFinite) {
-            throw refuse("maxStep", "must be positive and finite, got \(step)")
-        }
+let options = OptionChecks(owner: "MinimumNormNewton")
+        try options.positiveFinite(residualTolerance, "residualTolerance")
+        try options.positiveFinite(stepTolerance, "stepTolerance")
+        try options.atLeast(maxIterations, 1, "maxIterations")
+        try options.require(cutoff >= 0 && cutoff < 1, "cutoff", "must be in [0, 1), got \(cutoff)")
+        try options.positiveFinite(maxStep, "maxStep")
         self.residualTolerance = residualTolerance
         self.stepTolerance = stepTolerance
         self.maxIterations = maxIterations
@@ -99,33 +91,16 @@ public struct MinimumNormNewton: NewtonMethod, Equatable {
         var counts = (residuals: 0, jacobians: 0)
         var iterations = 0
 
-        /// F(x), or nil (with the reason) if some entry is not finite.
-        func residual(_ x: [Double]) throws -> (value: [Double], failure: NonFiniteResidualError?) {
+        /// F(x), with the reason if some entry is not finite.
+        func residual(_ x: [Double]) throws -> (value: [Double], failure: NonFiniteValueError?) {
             counts.residuals += 1
-            let f = try system.residual(x)
-            guard f.count == n else {
-                throw InvalidArgumentError(
-                    argument: "NonlinearSystem.residual",
-                    reason: "returned \(f.count) components, the system has dimension \(n)")
-            }
-            if let i = f.firstIndex(where: { !$0.isFinite }) {
-                return (f, NonFiniteResidualError(quantity: .residual, location: .component(i), value: f[i], point: x))
-            }
-            return (f, nil)
+            let f = try checkedResidual(of: system, at: x)
+            return (f, NonFiniteValueError(checking: f, quantity: .residual, argument: .point(x)))
         }
-        func jacobian(_ x: [Double]) throws -> (value: Matrix, failure: NonFiniteResidualError?) {
+        func jacobian(_ x: [Double]) throws -> (value: Matrix, failure: NonFiniteValueError?) {
             counts.jacobians += 1
-            let j = try system.jacobian(x)
-            guard j.rows == n, j.columns == n else {
-                throw InvalidArgumentError(
-                    argument: "NonlinearSystem.jacobian",
-                    reason: "returned a \(j.rows) × \(j.columns) matrix, the system has dimension \(n)")
-            }
-            if let k = j.elements.firstIndex(where: { !$0.isFinite }) {
-                return (j, NonFiniteResidualError(
-                    quantity: .jacobian, location: .entry(row: k % n, column: k / n), value: j.elements[k], point: x))
-            }
-            return (j, nil)
+            let j = try checkedJacobian(of: system, at: x)
+            return (j, NonFiniteValueError(checking: j.elements, quantity: .jacobian, argument: .point(x), matrixDimension: n))
         }
         func result(_ x: [Double], _ f: [Double], _ status: NewtonResult.Status, nullity: Int? = nil) -> NewtonResult {
             NewtonResult(
