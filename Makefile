@@ -45,6 +45,7 @@ test: deps
 	$(SWIFT) test
 	bash Tests/scenarios.sh .build/debug/ebmflow
 	bash Tests/install.sh
+	bash Tests/layers.sh
 
 demo: release
 	$(RELEASE) run --output $(DEMO_OUT) --force

@@ -41,19 +41,19 @@ let package = Package(
         .target(name: "EBMAnalysis", dependencies: ["EBMSolvers", "EBMCore", "EBMLinearAlgebra", "EBMThreads"]),
         .target(name: "EBMIO", dependencies: ["EBMAnalysis", "EBMCore", "EBMSolvers", "EBMLinearAlgebra", "EBMScenario", "EBMDistributed", "EBMFullModel"]),
         .executableTarget(name: "ebmflow", dependencies: [
-            "EBMIO", "EBMAnalysis", "EBMCore", "EBMDistributed", "EBMLinearAlgebra", "EBMFullModel", "EBMScenario",
+            "EBMIO", "EBMAnalysis", "EBMCore", "EBMDistributed", "EBMLinearAlgebra", "EBMScenario",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "EBMCoreTests", dependencies: ["EBMCore", "EBMLinearAlgebra"]),
         .testTarget(name: "EBMSolversTests", dependencies: ["EBMSolvers", "EBMLinearAlgebra"]),
         .testTarget(name: "EBMScenarioTests", dependencies: ["EBMScenario"]),
-        .testTarget(name: "EBMAnalysisTests", dependencies: ["EBMAnalysis", "EBMSolvers", "EBMCore"]),
-        .testTarget(name: "EBMIOTests", dependencies: ["EBMIO", "EBMCore"]),
+        .testTarget(name: "EBMAnalysisTests", dependencies: ["EBMAnalysis", "EBMSolvers", "EBMCore", "EBMLinearAlgebra"]),
+        .testTarget(name: "EBMIOTests", dependencies: ["EBMIO", "EBMAnalysis", "EBMCore", "EBMScenario"]),
         .testTarget(name: "EBMDistributedTests", dependencies: ["EBMDistributed"]),
         .testTarget(name: "EBMLinearAlgebraTests", dependencies: ["EBMLinearAlgebra"]),
         .testTarget(name: "EBMFullModelTests", dependencies: [
             "EBMFullModel", "EBMDistributed", "EBMSolvers", "EBMAnalysis", "EBMCore", "EBMLinearAlgebra",
         ]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -11,12 +11,6 @@ public struct Expressivity: Codable, Sendable, Equatable {
     public var fullRank: Int
     public var fullyExpressive: Bool
 
-    public init(rankG: Int, fullRank: Int, fullyExpressive: Bool) {
-        self.rankG = rankG
-        self.fullRank = fullRank
-        self.fullyExpressive = fullyExpressive
-    }
-
     enum CodingKeys: String, CodingKey {
         case rankG = "rank_G", fullRank = "full_rank", fullyExpressive = "fully_expressive"
     }

@@ -1,7 +1,7 @@
 import EBMCore
 
 /// The smallest member of a model's family that is fully expressive on its
-/// `n` spins (generic rank of `G` = `2^n - 1`, DESIGN §1.7): the hidden size
+/// `n` spins (generic rank of `G` = `2^n - 1`, docs/design.md, Fixed points): the hidden size
 /// `h` of an rbm (same units), the width of a one-hidden-layer mlp (same
 /// activation) whatever the model's depth, the order `k` of an ising model.
 ///

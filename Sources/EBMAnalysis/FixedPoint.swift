@@ -1,7 +1,7 @@
 import EBMCore
 import EBMLinearAlgebra
 
-/// Tolerances that classify a fixed point (DESIGN §1.7).
+/// Tolerances that classify a fixed point (docs/design.md, Fixed points).
 public struct ClassificationTolerances: Sendable, Equatable {
     /// `max_a |m_a(p_θ) - m_a(q)| <= dataConsistency` ⇒ data-consistent.
     public var dataConsistency: Double
@@ -38,7 +38,7 @@ public enum FixedPointType: String, Codable, Sendable {
     }
 }
 
-/// One stationary point of the flow, classified (DESIGN §1.7).
+/// One stationary point of the flow, classified (docs/design.md, Fixed points).
 public struct FixedPoint: Sendable {
     /// All model parameters (frozen ones included).
     public let parameters: [Double]

@@ -3,7 +3,7 @@ import Foundation
 import EBMLinearAlgebra
 import EBMSolvers
 
-/// Where the search looks for fixed points (DESIGN §1.8).
+/// Where the search looks for fixed points (docs/design.md, Fixed points).
 public enum FixedPointMethod: String, CaseIterable, Codable, Sendable {
     /// Newton from random starts and from the trajectory's end.
     case newton
@@ -90,7 +90,7 @@ public struct FixedPointReport: Sendable {
     public var newtonSolves: Int
 }
 
-/// Finds, classifies and catalogues fixed points (DESIGN §1.8):
+/// Finds, classifies and catalogues fixed points (docs/design.md, Fixed points):
 /// - the trajectory's end (Newton-polished), or its point at infinity when it escapes;
 /// - `newton`: Newton (KINSOL, minimum-norm where the Hessian is singular)
 ///   from random starts, in parallel (each solve owns its SUNDIALS context);

@@ -64,7 +64,7 @@ public struct BifurcationBranch: Sendable {
     public let status: String
 }
 
-/// Follows fixed points as the target parameter moves (DESIGN §1.8): from
+/// Follows fixed points as the target parameter moves (docs/design.md, Fixed points): from
 /// each start (Newton-polished at `from`), pseudo-arclength continuation to
 /// `to` with fold, branch-point and stability-change detection, then branch
 /// switching at every branch point, both sides, one level deep.

@@ -26,7 +26,7 @@ public enum InteractionOrders {
     }
 }
 
-/// The fixed ends against which the per-order distances of DESIGN §1.9 are
+/// The fixed ends against which the per-order distances of docs/design.md, Orders of learning are
 /// measured along a flow that stops at `θ_∞`:
 ///
 ///     r_k(t) = |J^(k)(t) - J^(k)(θ_∞)| / |J^(k)(0) - J^(k)(θ_∞)|

@@ -6,7 +6,7 @@ public struct Segment: Sendable, Equatable {
     public let x0, y0, x1, y1: Double
 }
 
-/// The flow on a plane (DESIGN §1.11): the projected vector field
+/// The flow on a plane (docs/analyses.md, portrait): the projected vector field
 /// `(u·(-∇L), v·(-∇L))` on a grid, the nullclines of both projected
 /// components, orbits integrated in the full space and projected.
 public struct PhasePortrait: Sendable {

@@ -29,7 +29,7 @@ public protocol EnergyKernel: AnyObject {
                              into out: UnsafeMutableBufferPointer<Double>)
 
     /// `∇²L v = Σ_x p ∂E (∂E·v - E_p[∂E·v]) + Σ_x (q - p) ∂²E v` with
-    /// `p = probabilities`, `q - p = residual` (DESIGN §1.4).
+    /// `p = probabilities`, `q - p = residual` (docs/design.md, The loss and its derivatives).
     func hessianVectorProduct(probabilities: UnsafeBufferPointer<Double>, residual: UnsafeBufferPointer<Double>,
                               direction: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>)
 

@@ -33,13 +33,23 @@ public struct Parallelism: Sendable, Equatable {
             return
         }
         withoutActuallyEscaping(body) { body in
+            let shared = ChunkBody(run: body)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 var chunk = worker
                 while chunk < count {
-                    body(chunk)
+                    shared.run(chunk)
                     chunk += workers
                 }
             }
         }
     }
+}
+
+/// A chunk body shared by the threads of `forEachChunk`. Sharing it is safe
+/// by the contract the compiler cannot see: each call writes only what
+/// belongs to its own chunk, and `forEachChunk` returns after the last one.
+@usableFromInline
+struct ChunkBody: @unchecked Sendable {
+    @usableFromInline let run: (Int) -> Void
+    @usableFromInline init(run: @escaping (Int) -> Void) { self.run = run }
 }

@@ -68,7 +68,7 @@ public final class WorkFarm {
     /// Throws `FarmStopped` at once when `shouldStop()` (results so far
     /// delivered), `RankFailure` after the ranks have drained their units
     /// when one failed, `MPIError` when communication fails.
-    public func run(task: [UInt8], units: [Int], makeComputer: @escaping () throws -> UnitComputer,
+    public func run(task: [UInt8], units: [Int], makeComputer: @escaping @Sendable () throws -> UnitComputer,
                     onResult: (Int, [UInt8]) throws -> Void, shouldStop: () -> Bool) throws {
         precondition(session.rank == 0, "WorkFarm.run is rank 0's")
         let workers = Array(1..<session.size)
@@ -161,7 +161,7 @@ public final class WorkFarm {
     ///
     /// `collective` runs a job that rank 0 started with `startCollective`;
     /// the worker takes part in it (its MPI collectives) and then serves on.
-    public static func serve(session: MPISession, prepare: ([UInt8]) throws -> () throws -> UnitComputer,
+    public static func serve(session: MPISession, prepare: ([UInt8]) throws -> @Sendable () throws -> UnitComputer,
                              collective: ([UInt8]) throws -> Void = { _ in }) throws {
         var pool: WorkerPool<[UInt8]>?
         var slots = 0, retired = 0

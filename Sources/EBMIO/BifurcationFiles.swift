@@ -3,7 +3,7 @@ import EBMCore
 import EBMLinearAlgebra
 import EBMSolvers
 
-/// `bifurcation.dat` and `bifurcation_points.dat` (DESIGN §3).
+/// `bifurcation.dat` and `bifurcation_points.dat` (docs/output-files.md).
 public enum BifurcationFiles {
     public static func branches(_ branches: [BifurcationBranch], model: any EnergyModel, parameter: String, scenario: String) -> DataFile {
         let names = model.parameterNames

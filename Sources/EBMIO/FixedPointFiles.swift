@@ -2,7 +2,7 @@ import EBMAnalysis
 import EBMCore
 import Foundation
 
-/// `fixed_points.dat` and `fixed_points.json` (DESIGN §3).
+/// `fixed_points.dat` and `fixed_points.json` (docs/output-files.md).
 public enum FixedPointFiles {
     public static let columns = ["id", "kind", "consistent_to_order", "KL", "grad_norm", "index", "n_stable", "n_neutral",
                                  "n_unstable", "max_neutral_G", "orbit_size", "found_by"]

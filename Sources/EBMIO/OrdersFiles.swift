@@ -1,7 +1,7 @@
 import EBMAnalysis
 import EBMCore
 
-/// `orders.dat`, `order_times.dat` and `information.dat` (DESIGN §1.9, §3).
+/// `orders.dat`, `order_times.dat` and `information.dat` (docs/design.md, Orders of learning, §3).
 public enum OrdersFiles {
     /// `t r_1..r_n d_1..d_n dJ*_1..dJ*_n` at the trajectory's samples; NaN
     /// in the columns of trivial orders.

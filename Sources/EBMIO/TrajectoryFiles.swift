@@ -2,7 +2,7 @@ import EBMAnalysis
 import EBMCore
 import EBMLinearAlgebra
 
-/// `trajectory.dat` and `couplings.dat` (DESIGN §3).
+/// `trajectory.dat` and `couplings.dat` (docs/output-files.md).
 public enum TrajectoryFiles {
     /// Largest number of parameters written as columns; larger models get
     /// per-order norms instead.

@@ -1,4 +1,4 @@
-/// The `basins` analysis (DESIGN.md §1.10): integrate from every point of a
+/// The `basins` analysis (docs/analyses.md, basins): integrate from every point of a
 /// grid on a plane until `|∇L| < tolerance` or `t_max`, and label each point
 /// with the fixed point it reaches.
 public struct BasinsSpecification: Sendable, Equatable {

@@ -1,4 +1,4 @@
-/// The `continuation` analysis (DESIGN.md §1.8): follow fixed points by
+/// The `continuation` analysis (docs/design.md, Fixed points): follow fixed points by
 /// pseudo-arclength as a parameter of the target moves from `from` to `to`,
 /// detecting folds and branch points.
 public struct ContinuationSpecification: Sendable, Equatable {

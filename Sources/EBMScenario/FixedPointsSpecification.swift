@@ -1,4 +1,4 @@
-/// The `fixed_points` analysis (DESIGN.md §1.7–1.8): find the solutions of
+/// The `fixed_points` analysis (docs/design.md, Fixed points): find the solutions of
 /// `∇L(θ) = 0` by the listed methods and classify each.
 public struct FixedPointsSpecification: Sendable, Equatable {
     public enum Method: String, Sendable, Equatable, CaseIterable {

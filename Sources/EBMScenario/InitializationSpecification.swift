@@ -1,6 +1,6 @@
 /// Where the flow starts: the initial parameters `θ(0)`, as written in the
 /// scenario's `init` block. Small random starts are what the learning
-/// hierarchy (DESIGN.md §1.9) is about, hence the default `normal(1e-3, seed 1)`.
+/// hierarchy (docs/design.md, Orders of learning) is about, hence the default `normal(1e-3, seed 1)`.
 public enum InitializationSpecification: Sendable, Equatable {
     /// Every parameter drawn from `Normal(0, scale^2)`.
     case normal(scale: Double, seed: UInt64)

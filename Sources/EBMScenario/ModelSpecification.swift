@@ -1,4 +1,4 @@
-/// The parameterisation `θ -> E_θ` (DESIGN.md §1.6), as written in the
+/// The parameterisation `θ -> E_θ` (docs/design.md, Models), as written in the
 /// scenario's `model` block.
 public struct ModelSpecification: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {

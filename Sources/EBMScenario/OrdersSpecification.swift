@@ -1,4 +1,4 @@
-/// The `orders` analysis (DESIGN.md §1.9): for each threshold `ε` the time
+/// The `orders` analysis (docs/design.md, Orders of learning): for each threshold `ε` the time
 /// `t_k(ε)` after which order `k` stays within `ε` of its final value,
 /// `r_k(t) <= ε`, found by CVODE root finding.
 public struct OrdersSpecification: Sendable, Equatable {

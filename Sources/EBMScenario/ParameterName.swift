@@ -1,4 +1,4 @@
-/// The written forms of model parameter names (DESIGN.md §3), checked for
+/// The written forms of model parameter names (docs/output-files.md), checked for
 /// syntax only: whether a parameter of that name exists depends on the model
 /// and is checked where the model is built.
 ///

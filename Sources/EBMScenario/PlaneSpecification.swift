@@ -1,5 +1,5 @@
 /// A 2-D plane `θ = θ_c + x u + y v` through parameter space, for basin maps
-/// and phase portraits (DESIGN.md §1.10–1.11).
+/// and phase portraits (docs/analyses.md, basins and portrait).
 public enum PlaneSpecification: Sendable, Equatable {
     /// The point `θ_c` the plane passes through.
     public enum Center: String, Sendable, Equatable, CaseIterable {

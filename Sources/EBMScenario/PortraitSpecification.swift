@@ -1,4 +1,4 @@
-/// The `portrait` analysis (DESIGN.md §1.11): the flow projected on a plane,
+/// The `portrait` analysis (docs/analyses.md, portrait): the flow projected on a plane,
 /// sampled on a grid, with orbits integrated in the full space from a grid of
 /// starts.
 public struct PortraitSpecification: Sendable, Equatable {

@@ -1,4 +1,4 @@
-/// The distribution `q` the model learns (DESIGN.md §1.3), as written in the
+/// The distribution `q` the model learns (docs/design.md, Targets), as written in the
 /// scenario's `target` block. The target must be strictly positive; kinds
 /// that build `q` from couplings are positive by construction, `table` is
 /// checked here, `data` when its file is read (a zero count with pseudocount 0).

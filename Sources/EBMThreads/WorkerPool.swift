@@ -20,7 +20,7 @@ public final class WorkerPool<Output>: @unchecked Sendable {
 
     /// Starts `threads` threads; each calls `makeWorker` once. A thread whose
     /// `makeWorker` throws answers every unit it takes with that error.
-    public init(threads: Int, makeWorker: @escaping () throws -> Worker) {
+    public init(threads: Int, makeWorker: @escaping @Sendable () throws -> Worker) {
         precondition(threads >= 1)
         self.threads = threads
         for index in 0..<threads {

@@ -48,7 +48,7 @@ enum Cluster {
 
     /// For tests of the failure path: `EBMFLOW_FAULT_RANK=r` makes rank r's
     /// computers fail after `EBMFLOW_FAULT_AFTER` units (default 0).
-    static func injectedFault(rank: Int, _ make: @escaping () throws -> UnitComputer) -> () throws -> UnitComputer {
+    static func injectedFault(rank: Int, _ make: @escaping @Sendable () throws -> UnitComputer) -> @Sendable () throws -> UnitComputer {
         let environment = ProcessInfo.processInfo.environment
         guard environment["EBMFLOW_FAULT_RANK"].flatMap(Int.init) == rank else { return make }
         let after = environment["EBMFLOW_FAULT_AFTER"].flatMap(Int.init) ?? 0

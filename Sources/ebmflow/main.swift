@@ -53,35 +53,50 @@ func fail(_ error: Error) -> ExitCode {
     return ExitCode(error is RunInterrupted ? 130 : 1)
 }
 
-struct Run: ParsableCommand {
+/// Runs a scenario with only the analyses `select` keeps, and prints the report.
+func runOnly(_ path: String?, flags: RunFlags, _ select: (AnalysesSpecification) throws -> AnalysesSpecification) throws {
+    var loaded = try loadScenario(path)
+    loaded.analyses = try select(loaded.analyses)
+    print(try ScenarioRunner.run(loaded, options: flags.options).lines.joined(separator: "\n"))
+}
+
+/// A subcommand whose errors are printed the way every subcommand prints
+/// them (`fail`): it implements `execute`, and `run` reports.
+protocol ReportingCommand: ParsableCommand {
+    func execute() throws
+}
+
+extension ReportingCommand {
+    func run() throws {
+        do { try execute() } catch { throw fail(error) }
+    }
+}
+
+struct Run: ReportingCommand {
     static let configuration = CommandConfiguration(abstract: "Run a scenario's analyses and write their files.")
     @Argument(help: "Scenario YAML file (default: the embedded demo scenario).")
     var scenario: String?
     @OptionGroup var flags: RunFlags
 
-    func run() throws {
-        do {
-            let loaded = try loadScenario(scenario)
-            if let farm = Cluster.farm {
-                switch FullModelJob.eligibility(of: loaded, session: Cluster.session) {
-                case .distributed:
-                    print(try FullModelJob.run(loaded, options: flags.options, farm: farm).joined(separator: "\n"))
-                    return
-                case let .refused(reason):
-                    FileHandle.standardError.write(Data("note: \(reason)\n".utf8))
-                case .other:
-                    break
-                }
+    func execute() throws {
+        let loaded = try loadScenario(scenario)
+        if let farm = Cluster.farm {
+            switch FullModelJob.eligibility(of: loaded, session: Cluster.session) {
+            case .distributed:
+                print(try FullModelJob.run(loaded, options: flags.options, farm: farm).joined(separator: "\n"))
+                return
+            case let .refused(reason):
+                FileHandle.standardError.write(Data("note: \(reason)\n".utf8))
+            case .other:
+                break
             }
-            let report = try ScenarioRunner.run(loaded, options: flags.options)
-            print(report.lines.joined(separator: "\n"))
-        } catch {
-            throw fail(error)
         }
+        let report = try ScenarioRunner.run(loaded, options: flags.options)
+        print(report.lines.joined(separator: "\n"))
     }
 }
 
-struct FixedPoints: ParsableCommand {
+struct FixedPoints: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "fixed-points",
         abstract: "Find and classify the fixed points of a scenario's flow (its fixed_points block, or the defaults); other analyses are skipped.")
@@ -89,41 +104,29 @@ struct FixedPoints: ParsableCommand {
     var scenario: String?
     @OptionGroup var flags: RunFlags
 
-    func run() throws {
-        do {
-            var loaded = try loadScenario(scenario)
-            loaded.analyses = AnalysesSpecification(fixedPoints: loaded.analyses.fixedPoints ?? FixedPointsSpecification())
-            let report = try ScenarioRunner.run(loaded, options: flags.options)
-            print(report.lines.joined(separator: "\n"))
-        } catch {
-            throw fail(error)
-        }
+    func execute() throws {
+        try runOnly(scenario, flags: flags) { AnalysesSpecification(fixedPoints: $0.fixedPoints ?? FixedPointsSpecification()) }
     }
 }
 
-struct Continue: ParsableCommand {
+struct Continue: ReportingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run only a scenario's continuation analysis: branches of fixed points and the bifurcation diagram.")
     @Argument(help: "Scenario YAML file with a `continuation` block.")
     var scenario: String
     @OptionGroup var flags: RunFlags
 
-    func run() throws {
-        do {
-            var loaded = try loadScenario(scenario)
-            guard let continuation = loaded.analyses.continuation else {
+    func execute() throws {
+        try runOnly(scenario, flags: flags) { analyses in
+            guard let continuation = analyses.continuation else {
                 throw ResolutionError(keyPath: "analyses.continuation", message: "\(scenario) has no continuation block (parameter, from, to)")
             }
-            loaded.analyses = AnalysesSpecification(continuation: continuation)
-            let report = try ScenarioRunner.run(loaded, options: flags.options)
-            print(report.lines.joined(separator: "\n"))
-        } catch {
-            throw fail(error)
+            return AnalysesSpecification(continuation: continuation)
         }
     }
 }
 
-struct Sweep: ParsableCommand {
+struct Sweep: ReportingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the orders analysis for every member of a scenario's sweep, in parallel.",
         discussion: "Writes order_times_sweep.dat (one row per run) and sweep_summary.json (quartiles of t_k per order and epsilon, fraction of runs with t_1 <= ... <= t_n).")
@@ -133,14 +136,10 @@ struct Sweep: ParsableCommand {
     var seeds: Int?
     @OptionGroup var flags: RunFlags
 
-    func run() throws {
-        do {
-            let options = SweepOptions(run: flags.options, seeds: seeds, threads: flags.options.threads)
-            let report = try SweepRunner.run(try loadScenario(scenario), options: options)
-            print(report.lines.joined(separator: "\n"))
-        } catch {
-            throw fail(error)
-        }
+    func execute() throws {
+        let options = SweepOptions(run: flags.options, seeds: seeds, threads: flags.options.threads)
+        let report = try SweepRunner.run(try loadScenario(scenario), options: options)
+        print(report.lines.joined(separator: "\n"))
     }
 }
 
@@ -173,38 +172,30 @@ extension Data {
     }
 }
 
-struct Info: ParsableCommand {
+struct Info: ReportingCommand {
     static let configuration = CommandConfiguration(abstract: "Describe a scenario's problem: size, expressivity, memory, solver.")
     @Argument(help: "Scenario YAML file (default: the embedded demo scenario).")
     var scenario: String?
 
-    func run() throws {
-        do {
-            print(ProblemDescription(try ScenarioRunner.check(try loadScenario(scenario))).lines.joined(separator: "\n"))
-        } catch {
-            throw fail(error)
-        }
+    func execute() throws {
+        print(ProblemDescription(try ScenarioRunner.check(try loadScenario(scenario))).lines.joined(separator: "\n"))
     }
 }
 
-struct Plot: ParsableCommand {
+struct Plot: ReportingCommand {
     static let configuration = CommandConfiguration(abstract: "Render a result folder's plots with gnuplot (PNG beside the data).")
     @Argument(help: "Result folder.")
     var folder: String
     @Option(name: .long, help: "Folder holding the gnuplot scripts (default: ./plots or the one beside the build).")
     var scripts: String?
 
-    func run() throws {
-        do {
-            let rendered = try PlotRenderer(scriptsFolder: scripts).render(folder: folder)
-            print(rendered.map { "wrote \($0)" }.joined(separator: "\n"))
-        } catch {
-            throw fail(error)
-        }
+    func execute() throws {
+        let rendered = try PlotRenderer(scriptsFolder: scripts).render(folder: folder)
+        print(rendered.map { "wrote \($0)" }.joined(separator: "\n"))
     }
 }
 
-struct Export: ParsableCommand {
+struct Export: ReportingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a scenario's resolved problem (target, model, initial parameters, tolerances) as problem.json.",
         discussion: "Another solver reading problem.json integrates exactly the same gradient flow (bench/peers/ do).")
@@ -215,21 +206,17 @@ struct Export: ParsableCommand {
     @Flag(name: .long, help: "Overwrite an existing problem.json.")
     var force = false
 
-    func run() throws {
-        do {
-            let resolved = try ScenarioRunner.check(try loadScenario(scenario))
-            let path = (output as NSString).appendingPathComponent("problem.json")
-            if !force && FileManager.default.fileExists(atPath: path) {
-                throw ResolutionError(keyPath: "--output", message: "\(path) exists; pass --force to overwrite it")
-            }
-            print("wrote \(try ExportedProblem(resolved).write(into: output))")
-        } catch {
-            throw fail(error)
+    func execute() throws {
+        let resolved = try ScenarioRunner.check(try loadScenario(scenario))
+        let path = (output as NSString).appendingPathComponent("problem.json")
+        if !force && FileManager.default.fileExists(atPath: path) {
+            throw ResolutionError(keyPath: "--output", message: "\(path) exists; pass --force to overwrite it")
         }
+        print("wrote \(try ExportedProblem(resolved).write(into: output))")
     }
 }
 
-struct Integrate: ParsableCommand {
+struct Integrate: ReportingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Integrate a scenario's flow from init to t_end without analyses or files, and report the time it took (JSON).",
         discussion: "For benchmarks: prints wall times, CVODE's counters and peak memory as one JSON object; --final-state writes the parameters at t_end.")
@@ -254,31 +241,27 @@ struct Integrate: ParsableCommand {
     @Option(name: .long, help: "Write the free parameters at the stop time here, one per line (%.17g).")
     var finalState: String?
 
-    func run() throws {
-        do {
-            var loaded = try loadScenario(scenario)
-            loaded.analyses = AnalysesSpecification()
-            let resolved = try ScenarioRunner.check(loaded)
-            var method = resolved.method
-            if let rtol { method.relativeTolerance = rtol }
-            if let atol { method.absoluteTolerance = atol }
-            if let linearSolver {
-                guard let choice = LinearSolverSelection(rawValue: linearSolver) else {
-                    throw ResolutionError(keyPath: "--linear-solver", message: "expected auto, dense or gmres, got \(linearSolver)")
-                }
-                method.linearSolver = choice
+    func execute() throws {
+        var loaded = try loadScenario(scenario)
+        loaded.analyses = AnalysesSpecification()
+        let resolved = try ScenarioRunner.check(loaded)
+        var method = resolved.method
+        if let rtol { method.relativeTolerance = rtol }
+        if let atol { method.absoluteTolerance = atol }
+        if let linearSolver {
+            guard let choice = LinearSolverSelection(rawValue: linearSolver) else {
+                throw ResolutionError(keyPath: "--linear-solver", message: "expected auto, dense or gmres, got \(linearSolver)")
             }
-            if let threads { method.parallelism = Parallelism(threads: threads) }
-            method.preconditioner = !noPreconditioner
-            let (timing, state) = try FlowTiming.measure(resolved, method: method, repeats: repetitions, rhsCalls: rhsCalls,
-                                                         integrate: !noIntegration)
-            if let finalState {
-                try AtomicFile.write(state.map { String(format: "%.17g", $0) }.joined(separator: "\n") + "\n", to: finalState)
-            }
-            print(try timing.json())
-        } catch {
-            throw fail(error)
+            method.linearSolver = choice
         }
+        if let threads { method.parallelism = Parallelism(threads: threads) }
+        method.preconditioner = !noPreconditioner
+        let (timing, state) = try FlowTiming.measure(resolved, method: method, repeats: repetitions, rhsCalls: rhsCalls,
+                                                     integrate: !noIntegration)
+        if let finalState {
+            try AtomicFile.write(state.map { String(format: "%.17g", $0) }.joined(separator: "\n") + "\n", to: finalState)
+        }
+        print(try timing.json())
     }
 }
 

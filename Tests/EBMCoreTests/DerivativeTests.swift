@@ -72,7 +72,7 @@ import EBMLinearAlgebra
         }
     }
 
-    /// `∇L = Gᵀ (m(p) - m(q))` (DESIGN §1.4) ties the gradient to G.
+    /// `∇L = Gᵀ (m(p) - m(q))` (docs/design.md, The loss and its derivatives) ties the gradient to G.
     @Test(arguments: 0..<models.count)
     func gradientIsCouplingJacobianTransposeTimesMomentGap(_ index: Int) throws {
         let objective = try Self.objective(Self.models[index])

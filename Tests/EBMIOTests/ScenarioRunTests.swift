@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import EBMCore
-import EBMIO
+@testable import EBMIO
 import EBMScenario
 
 /// The repository root, from this file's path.
@@ -169,6 +169,7 @@ analyses:
                                         fixedPoints: FixedPointsSpecification(), basins: BasinsSpecification(plane: .random(seed: 1, center: .initialization)),
                                         portrait: PortraitSpecification(plane: .random(seed: 1, center: .initialization)))
         #expect(ScenarioRunner.requestedAnalyses(all) == ["trajectory", "orders", "fixed_points", "basins", "portrait"])
+        #expect(AnalysisRegistry.isOrdered)
     }
 
     /// The order of blocks in a scenario does not change a single byte.

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import EBMScenario
 
-@Suite("The example scenario of DESIGN.md §3")
+@Suite("The example scenario of docs/output-files.md")
 struct DesignExampleTests {
     @Test func everyFieldIsWhatTheExampleSays() throws {
         let scenario = try Scenario.parse(yaml: designExampleScenario, fileName: "demo.yaml")

@@ -1,4 +1,4 @@
-/// The example scenario of DESIGN.md §3, verbatim (comments included), so
+/// The example scenario of docs/output-files.md, verbatim (comments included), so
 /// that the reference the project documents is the one that is tested.
 let designExampleScenario = #"""
 name: demo

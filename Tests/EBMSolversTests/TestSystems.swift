@@ -43,9 +43,11 @@ final class RobertsKinetics: DenseJacobianODESystem {
     }
 
     /// g = (y1 - 1e-4, y3 - 0.01), the example's two events.
-    static let roots = RootFunctions(count: 2) { _, y, g in
-        g[0] = y[0] - 0.0001
-        g[1] = y[2] - 0.01
+    static var roots: RootFunctions {
+        RootFunctions(count: 2) { _, y, g in
+            g[0] = y[0] - 0.0001
+            g[1] = y[2] - 0.01
+        }
     }
 
     /// The example's tolerances: rtol 1e-4, atol (1e-8, 1e-14, 1e-6); CVODE's

@@ -6,7 +6,7 @@ import Foundation
 /// `Record` that holds every double bit-exactly, so a record that went
 /// through a checkpoint or over MPI gives the same files as one computed
 /// in place. Basin rows, Newton starts and sweep members are the kinds.
-public protocol WorkUnitKind {
+public protocol WorkUnitKind: Sendable {
     associatedtype Record: Codable & Sendable
     /// The analysis's name in checkpoints and messages (`basins`).
     static var analysis: String { get }

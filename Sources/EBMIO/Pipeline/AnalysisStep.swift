@@ -5,42 +5,55 @@ import EBMScenario
 public enum RunProduct: String, Sendable {
     /// The sampled trajectory (computed once, by whichever step asks first).
     case trajectory
-    /// The fixed-point catalog: fixed points, basin attractors.
-    case catalog
+    /// The catalog's fixed points from the fixed-point search.
+    case fixedPoints
+    /// The attractors a basin map adds to the catalog.
+    case basinAttractors
 }
 
 /// One analysis of a run: its name (the scenario key), whether a
-/// scenario asks for it, what it reads and adds, and the work itself.
-/// Steps run in the registry's order, which respects their inputs and
-/// outputs, so the order of blocks in a scenario never changes a result.
-protocol AnalysisStep {
-    static var name: String { get }
-    static var inputs: Set<RunProduct> { get }
-    static var outputs: Set<RunProduct> { get }
-    static func isRequested(in analyses: AnalysesSpecification) -> Bool
-    static func run(_ run: RunContext) throws
+/// scenario asks for it, what it reads and adds, and the work itself
+/// (each in its own file). Steps run in the registry's order, which
+/// respects their inputs and outputs, so the order of blocks in a
+/// scenario never changes a result.
+struct AnalysisStep: Sendable {
+    let name: String
+    let inputs: Set<RunProduct>
+    let outputs: Set<RunProduct>
+    let isRequested: @Sendable (AnalysesSpecification) -> Bool
+    let run: @Sendable (RunContext) throws -> Void
 }
 
 /// Every analysis this version runs, in the order they run.
 enum AnalysisRegistry {
-    static let steps: [any AnalysisStep.Type] = [
-        TrajectoryStep.self, OrdersStep.self, FixedPointsStep.self, ContinuationStep.self, BasinsStep.self, PortraitStep.self,
+    static let steps: [AnalysisStep] = [
+        AnalysisStep(name: "trajectory", inputs: [.trajectory], outputs: [],
+                     isRequested: { $0.trajectory != nil }, run: TrajectoryStep.run),
+        AnalysisStep(name: "orders", inputs: [.trajectory], outputs: [],
+                     isRequested: { $0.orders != nil }, run: OrdersStep.run),
+        AnalysisStep(name: "fixed_points", inputs: [.trajectory], outputs: [.fixedPoints],
+                     isRequested: { $0.fixedPoints != nil }, run: FixedPointsStep.run),
+        AnalysisStep(name: "continuation", inputs: [.trajectory, .fixedPoints], outputs: [],
+                     isRequested: { $0.continuation != nil }, run: ContinuationStep.run),
+        AnalysisStep(name: "basins", inputs: [.trajectory, .fixedPoints], outputs: [.basinAttractors],
+                     isRequested: { $0.basins != nil }, run: BasinsStep.run),
+        AnalysisStep(name: "portrait", inputs: [.trajectory, .fixedPoints, .basinAttractors], outputs: [],
+                     isRequested: { $0.portrait != nil }, run: PortraitStep.run),
     ]
 
-    static var names: [String] { steps.map { $0.name } }
+    static var names: [String] { steps.map(\.name) }
 
-    static func requested(in analyses: AnalysesSpecification) -> [any AnalysisStep.Type] {
-        steps.filter { $0.isRequested(in: analyses) }
+    static func requested(in analyses: AnalysesSpecification) -> [AnalysisStep] {
+        steps.filter { $0.isRequested(analyses) }
     }
 
-    /// Each step's inputs are produced by an earlier step or on demand
-    /// (the trajectory): checked by a test, so a new step cannot read a
-    /// catalog that is filled after it.
+    /// Every step runs after each step that makes what it reads (the
+    /// catalog's fixed points before continuation, basins and portraits;
+    /// the basin attractors before portraits).
     static var isOrdered: Bool {
-        var produced: Set<RunProduct> = [.trajectory]
-        for step in steps {
-            guard step.inputs.isSubset(of: produced) else { return false }
-            produced.formUnion(step.outputs)
+        for (i, step) in steps.enumerated() {
+            let consumed = step.inputs.subtracting(step.outputs)
+            if steps[(i + 1)...].contains(where: { !$0.outputs.isDisjoint(with: consumed) }) { return false }
         }
         return true
     }

@@ -4,17 +4,12 @@ import Foundation
 
 /// `basins`: a labelled grid of starts on a plane; the rows are
 /// checkpointed work units.
-enum BasinsStep: AnalysisStep {
-    static let name = "basins"
-    static let inputs: Set<RunProduct> = [.trajectory, .catalog]
-    static let outputs: Set<RunProduct> = [.catalog]
-    static func isRequested(in analyses: AnalysesSpecification) -> Bool { analyses.basins != nil }
+enum BasinsStep {
 
     static func run(_ run: RunContext) throws {
         guard let spec = run.scenario.analyses.basins else { return }
         let resolved = run.resolved
-        let plane = try PlaneResolution.plane(spec.plane, keyPath: "analyses.basins.plane", resolved: resolved,
-                                              catalog: run.catalog, trajectoryEnd: run.trajectoryEnd)
+        let plane = try run.plane(spec.plane, keyPath: "analyses.basins.plane")
         let xs = gridValues(spec.range.x, count: spec.resolution.x), ys = gridValues(spec.range.y, count: spec.resolution.y)
         let checkpointed = try CheckpointedRun(BasinRowUnits.self, scenario: run.scenario, units: ys.count, folder: run.folder,
                                                options: run.options, progress: run.progress)

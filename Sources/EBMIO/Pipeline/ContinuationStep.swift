@@ -6,11 +6,7 @@ import Foundation
 
 /// `continuation`: branches of fixed points as a target parameter moves,
 /// their special points, branch switching.
-enum ContinuationStep: AnalysisStep {
-    static let name = "continuation"
-    static let inputs: Set<RunProduct> = [.catalog]
-    static let outputs: Set<RunProduct> = []
-    static func isRequested(in analyses: AnalysesSpecification) -> Bool { analyses.continuation != nil }
+enum ContinuationStep {
 
     static func run(_ run: RunContext) throws {
         guard let spec = run.scenario.analyses.continuation else { return }

@@ -4,11 +4,7 @@ import Foundation
 
 /// `fixed_points`: find, classify and catalogue the flow's fixed points;
 /// the Newton starts are checkpointed work units.
-enum FixedPointsStep: AnalysisStep {
-    static let name = "fixed_points"
-    static let inputs: Set<RunProduct> = [.trajectory, .catalog]
-    static let outputs: Set<RunProduct> = [.catalog]
-    static func isRequested(in analyses: AnalysesSpecification) -> Bool { analyses.fixedPoints != nil }
+enum FixedPointsStep {
 
     static func run(_ run: RunContext) throws {
         guard let spec = run.scenario.analyses.fixedPoints else { return }

@@ -5,11 +5,7 @@ import Foundation
 /// `orders`: when each interaction order is learned (the root-finding
 /// pass on the sampled trajectory's stop), and the connected information
 /// at every sample.
-enum OrdersStep: AnalysisStep {
-    static let name = "orders"
-    static let inputs: Set<RunProduct> = [.trajectory]
-    static let outputs: Set<RunProduct> = []
-    static func isRequested(in analyses: AnalysesSpecification) -> Bool { analyses.orders != nil }
+enum OrdersStep {
     /// Above this many spins `orders` skips the connected information: its
     /// Newton solves cost `O(P_k² 2^n)` per iteration and sample.
     static let informationSpinLimit = 8

@@ -4,17 +4,12 @@ import Foundation
 
 /// `portrait`: the flow's field, nullclines and orbits on a plane, with
 /// the catalog's points.
-enum PortraitStep: AnalysisStep {
-    static let name = "portrait"
-    static let inputs: Set<RunProduct> = [.trajectory, .catalog]
-    static let outputs: Set<RunProduct> = []
-    static func isRequested(in analyses: AnalysesSpecification) -> Bool { analyses.portrait != nil }
+enum PortraitStep {
 
     static func run(_ run: RunContext) throws {
         guard let spec = run.scenario.analyses.portrait else { return }
         let resolved = run.resolved
-        let plane = try PlaneResolution.plane(spec.plane, keyPath: "analyses.portrait.plane", resolved: resolved,
-                                              catalog: run.catalog, trajectoryEnd: run.trajectoryEnd)
+        let plane = try run.plane(spec.plane, keyPath: "analyses.portrait.plane")
         let xs = gridValues(spec.range.x, count: spec.grid.x), ys = gridValues(spec.range.y, count: spec.grid.y)
         let starts = spec.orbits.grid.x < 2 || spec.orbits.grid.y < 2 ? [(x: 0.0, y: 0.0)]
             : gridValues(spec.range.y, count: spec.orbits.grid.y).flatMap { y in

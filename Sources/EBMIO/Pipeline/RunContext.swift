@@ -53,6 +53,11 @@ final class RunContext {
     /// The free parameters where the trajectory stops (plane centres, continuation starts).
     func trajectoryEnd() throws -> [Double] { try trajectory().finalFreeParameters }
 
+    /// A plane of the parameter space (`keyPath` names its block in errors).
+    func plane(_ spec: PlaneSpecification, keyPath: String) throws -> Plane {
+        try PlaneResolution.plane(spec, keyPath: keyPath, resolved: resolved, catalog: catalog, trajectoryEnd: trajectoryEnd)
+    }
+
     /// Writes a data file into the folder and lists it in the report.
     func write(_ file: DataFile, _ fileName: String) throws {
         try ScenarioRunner.write(file, fileName, into: folder, report: &report)

@@ -3,11 +3,7 @@ import EBMScenario
 import Foundation
 
 /// `trajectory`: the sampled flow, its couplings, the held-out likelihoods.
-enum TrajectoryStep: AnalysisStep {
-    static let name = "trajectory"
-    static let inputs: Set<RunProduct> = [.trajectory]
-    static let outputs: Set<RunProduct> = []
-    static func isRequested(in analyses: AnalysesSpecification) -> Bool { analyses.trajectory != nil }
+enum TrajectoryStep {
 
     static func run(_ run: RunContext) throws {
         let result = try run.trajectory()

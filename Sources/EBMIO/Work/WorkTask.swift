@@ -27,7 +27,7 @@ public enum WorkTask: Codable, Sendable {
 
     /// Rebuilds the units once per process and returns the maker of
     /// per-thread workers whose results are the records' bytes.
-    public func prepare() throws -> () throws -> (Int) throws -> [UInt8] {
+    public func prepare() throws -> @Sendable () throws -> (Int) throws -> [UInt8] {
         switch self {
         case let .basinRows(task): return Self.byteWorkers(try task.units())
         case let .newtonStarts(task): return Self.byteWorkers(try task.units())
@@ -35,7 +35,7 @@ public enum WorkTask: Codable, Sendable {
         }
     }
 
-    static func byteWorkers<Kind: WorkUnitKind>(_ kind: Kind) -> () throws -> (Int) throws -> [UInt8] {
+    static func byteWorkers<Kind: WorkUnitKind>(_ kind: Kind) -> @Sendable () throws -> (Int) throws -> [UInt8] {
         {
             let worker = try kind.makeWorker()
             return { unit in try WorkRecordCoding.encode(try worker(unit)) }

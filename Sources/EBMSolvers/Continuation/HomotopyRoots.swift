@@ -1,7 +1,7 @@
 import EBMLinearAlgebra
 
 /// Roots of `F(x) = 0` along the Newton homotopy path from `x₀`
-/// (DESIGN.md §1.8): the curve `H(x, λ) = F(x) - (1 - λ) F(x₀) = 0` through
+/// (docs/design.md, Fixed points): the curve `H(x, λ) = F(x) - (1 - λ) F(x₀) = 0` through
 /// `(x₀, 0)` is followed by `continuation` with increasing `λ`, through its
 /// turning points, while `λ` stays in `parameterWindow` and for at most
 /// `pathLengthLimit` of arclength. Every crossing of `λ = 1` is located on
