@@ -13,6 +13,10 @@ public enum FixedPointMethod: String, CaseIterable, Codable, Sendable {
     case homotopy
     /// Newton from passes near saddles of the trajectory (|∇L| minima).
     case plateau
+    /// Flows from the initialisation and random starts; Newton from their plateaus.
+    case flows
+    /// Fixed points of narrower models lifted with idle hidden units.
+    case lifts
 }
 
 /// The fixed-point problem: the stationary points of `dθ/dt = -∇L(θ)`.
@@ -40,12 +44,14 @@ public struct FixedPointSearch: Sendable {
     public var gradientTolerance: Double
     public var deflationPower: Double
     public var deflationShift: Double
-    /// At most this many symmetry images of a root are deflated.
-    public var imageLimit: Int
     /// Homotopy paths followed (the first `homotopyStarts` random starts).
     public var homotopyStarts: Int
-    /// Deflation stops after this many new roots.
-    public var maximumDeflationRoots: Int
+    /// Deflation from one start stops after this many new roots.
+    public var rootsPerStart: Int
+    /// Deflation runs from the first `deflationStarts` random starts.
+    public var deflationStarts: Int
+    /// Random flows of the `flows` method (besides the one from `init`).
+    public var flows: Int
     /// Newton solutions with `|θ|∞` above this are points at infinity, not fixed points.
     public var parameterBound: Double
     public var threads: Int
@@ -53,10 +59,10 @@ public struct FixedPointSearch: Sendable {
 
     public init(methods: Set<FixedPointMethod> = Set(FixedPointMethod.allCases), starts: Int = 50, seed: UInt64 = 3,
                 tolerances: ClassificationTolerances = ClassificationTolerances(), gradientTolerance: Double = 1e-10,
-                deflationPower: Double = 2, deflationShift: Double = 1, imageLimit: Int = 384, homotopyStarts: Int = 5,
-                maximumDeflationRoots: Int = 20, parameterBound: Double = 100,
+                deflationPower: Double = 2, deflationShift: Double = 1, homotopyStarts: Int = 5,
+                rootsPerStart: Int = 3, deflationStarts: Int = 50, flows: Int = 8, parameterBound: Double = 100,
                 threads: Int = 2, flowMethod: GradientFlowMethod = GradientFlowMethod()) {
-        precondition(starts >= 0 && threads >= 1 && gradientTolerance > 0 && imageLimit >= 1)
+        precondition(starts >= 0 && threads >= 1 && gradientTolerance > 0 && flows >= 0 && rootsPerStart >= 1)
         self.methods = methods
         self.starts = starts
         self.seed = seed
@@ -64,9 +70,10 @@ public struct FixedPointSearch: Sendable {
         self.gradientTolerance = gradientTolerance
         self.deflationPower = deflationPower
         self.deflationShift = deflationShift
-        self.imageLimit = imageLimit
         self.homotopyStarts = homotopyStarts
-        self.maximumDeflationRoots = maximumDeflationRoots
+        self.rootsPerStart = rootsPerStart
+        self.deflationStarts = deflationStarts
+        self.flows = flows
         self.parameterBound = parameterBound
         self.threads = threads
         self.flowMethod = flowMethod
@@ -80,6 +87,15 @@ public struct FixedPointFailure: Sendable {
     public let reason: String
 }
 
+/// How the catalog grew: after `units` units of `method`, `rows` entries
+/// and `models` distinct effective models.
+public struct EnumerationStep: Sendable {
+    public let method: String
+    public let units: Int
+    public let rows: Int
+    public let models: Int
+}
+
 /// The catalog and how it was obtained.
 public struct FixedPointReport: Sendable {
     public var catalog: FixedPointCatalog
@@ -88,31 +104,40 @@ public struct FixedPointReport: Sendable {
     public var trajectoryStopReason: FlowStopReason
     public var escape: TrajectoryDiagnostics.Escape?
     public var newtonSolves: Int
+    /// `visits[i]`: how many flows of the `flows` method passed near entry i
+    /// (a plateau or the end of the flow Newton-polished onto it).
+    public var visits: [Int]
+    /// `visitTime[i]`: the flows' time at those plateaus, summed.
+    public var visitTime: [Double]
+    /// The catalog's size as the units were taken in order.
+    public var enumeration: [EnumerationStep]
+    /// Whether the last quarter of the random Newton starts added an entry
+    /// (nil without Newton starts): a sign that more starts would find more.
+    public var lastQuarterFoundNew: Bool?
 }
 
 /// Finds, classifies and catalogues fixed points (docs/design.md, Fixed points):
 /// - the trajectory's end (Newton-polished), or its point at infinity when it escapes;
 /// - `newton`: Newton (KINSOL, minimum-norm where the Hessian is singular)
-///   from random starts, in parallel (each solve owns its SUNDIALS context);
+///   from random starts;
 /// - `plateau`: Newton from the trajectory's `|∇L|` minima;
-/// - `deflation`: deflated Newton from the starts with every known root and
-///   its symmetry images deflated;
+/// - `flows`: flows from `init` and from `flows` random starts, Newton from
+///   every plateau of each (the saddles learning meets; counted in `visits`);
+/// - `lifts`: the fixed points the flows of every narrower model reach,
+///   lifted with idle units (bias 0 and saturated), Newton-polished here;
+/// - `deflation`: deflated Newton from the first starts, every known root
+///   deflated in the quotient by the model's symmetries (canonical forms);
 /// - `homotopy`: Newton-homotopy paths from the first starts.
-/// Catalog order is deterministic: trajectory, newton (start order),
-/// plateau, deflation, homotopy.
-///
-/// The Newton starts are work units computed by `scheduler` (default:
-/// `search.threads` local threads; `recipe` lets other processes rebuild
-/// them). `completedStarts` are records of an interrupted run (by start
-/// index), taken as they are; `onStart` sees every new one (to
-/// checkpoint); `stop` ends the Newton phase with `AnalysisInterrupted`.
+/// Every phase but the trajectory's and the plateaus' is a kind of work
+/// units run by `phases` (in a run: scheduled and checkpointed). The
+/// catalog is assembled afterwards in a fixed order — trajectory, newton,
+/// plateau, flows, lifts, deflation, homotopy; units in index order — so
+/// it depends neither on threads nor on interruptions.
 public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory?, search: FixedPointSearch,
                             catalog initial: FixedPointCatalog = FixedPointCatalog(),
-                            scheduler: WorkScheduler? = nil, recipe: WorkRecipe? = nil, stop: StopCondition = .never,
-                            completedStarts: [Int: NewtonRecord] = [:],
-                            onStart: ((Int, NewtonRecord) throws -> Void)? = nil,
+                            phases: FixedPointPhases? = nil, newtonRecipe: WorkRecipe? = nil, stop: StopCondition = .never,
                             progress: ((String) -> Void)? = nil) throws -> FixedPointReport {
-    let scheduler = scheduler ?? LocalScheduler(threads: search.threads)
+    let phases = phases ?? ScheduledPhases(scheduler: LocalScheduler(threads: search.threads), stop: stop)
     let objective = problem.objective
     let system = GradientSystem(objective: objective)
     let newton = try NewtonSolver(residualTolerance: search.gradientTolerance)
@@ -120,30 +145,52 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
     var failures: [FixedPointFailure] = []
     var solves = 0
     var escape: TrajectoryDiagnostics.Escape?
+    var visitors: [Set<Int>] = []
+    var visitTime: [Double] = []
+    var enumeration: [EnumerationStep] = []
 
-    /// Accepts a Newton solution as a fixed point, or records why not.
-    func consider(_ result: NewtonResult?, error: Error?, method: String, start: Int) throws {
+    func record(_ method: String, units: Int) {
+        enumeration.append(EnumerationStep(method: method, units: units, rows: catalog.points.count, models: catalog.groupCount))
+    }
+
+    /// Accepts a Newton solution as a fixed point, or records why not;
+    /// returns its catalog index.
+    @discardableResult
+    func consider(_ result: NewtonResult?, error: Error?, method: String, start: Int) throws -> Int? {
         solves += 1
         guard let result else {
             failures.append(FixedPointFailure(method: method, start: start, reason: error.map { "\($0)" } ?? "no result"))
-            return
+            return nil
         }
         guard result.isConverged else {
             failures.append(FixedPointFailure(method: method, start: start, reason: "Newton: \(result.status)"))
-            return
+            return nil
         }
         let bound = search.parameterBound
         guard Vector.maxAbs(result.solution) <= bound else {
             failures.append(FixedPointFailure(method: method, start: start,
                                               reason: "Newton went beyond |θ|∞ = \(bound) (a point at infinity, not a fixed point)"))
-            return
+            return nil
         }
         let point = try FixedPoint.classify(result.solution, objective: objective, tolerances: search.tolerances, foundBy: method)
         guard point.gradientNorm <= max(search.gradientTolerance, 10 * result.residualNorm) else {
             failures.append(FixedPointFailure(method: method, start: start, reason: "|∇L| = \(point.gradientNorm) after Newton"))
-            return
+            return nil
         }
-        catalog.insert(point)
+        return insert(point)
+    }
+
+    func insert(_ point: FixedPoint) -> Int {
+        let index = catalog.insert(point).index
+        while visitors.count < catalog.points.count { visitors.append([]); visitTime.append(0) }
+        return index
+    }
+
+    func consider(_ record: NewtonRecord, method: String, start: Int) throws -> Int? {
+        switch record.outcome {
+        case let .solved(value): return try consider(value, error: nil, method: method, start: start)
+        case let .failed(reason): return try consider(nil, error: StoredError(description: reason), method: method, start: start)
+        }
     }
 
     if let trajectory {
@@ -151,7 +198,7 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
             escape = found
             let point = try FixedPoint.classify(trajectory.finalFreeParameters, objective: objective, tolerances: search.tolerances,
                                                 foundBy: "trajectory", asymptotic: true)
-            catalog.insert(point)
+            _ = insert(point)
             progress?("fixed points: the trajectory escapes to infinity (|θ| grew by \(found.normGrowth) over the last decade)")
         } else {
             do { try consider(try newton.solve(system, from: trajectory.finalFreeParameters), error: nil, method: "trajectory", start: 0) }
@@ -160,17 +207,20 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
     }
 
     let starts = try (0..<search.starts).map { try problem.startDistribution(search.seed &+ UInt64($0)) }
+    var lastQuarterFoundNew: Bool?
     if search.methods.contains(.newton) && !starts.isEmpty {
         let units = NewtonStartUnits(objective: objective, starts: starts, gradientTolerance: search.gradientTolerance,
-                                     recipe: recipe)
-        progress?("fixed points: Newton from \(starts.count) random starts on \(scheduler.layout)")
-        let records = try scheduler.records(units, completed: completedStarts, stop: stop) { k, record in try onStart?(k, record) }
+                                     recipe: newtonRecipe)
+        progress?("fixed points: Newton from \(starts.count) random starts")
+        let records = try phases.records(units, phase: "newton")
+        let batch = max(1, starts.count / 20)
+        var rowsAtThreeQuarters = catalog.points.count
         for k in starts.indices {
-            switch records[k]!.outcome {
-            case let .solved(value): try consider(value, error: nil, method: "newton", start: k)
-            case let .failed(reason): try consider(nil, error: StoredError(description: reason), method: "newton", start: k)
-            }
+            if k == starts.count - starts.count / 4 { rowsAtThreeQuarters = catalog.points.count }
+            try consider(records[k]!, method: "newton", start: k)
+            if (k + 1) % batch == 0 || k == starts.count - 1 { record("newton", units: k + 1) }
         }
+        lastQuarterFoundNew = starts.count >= 4 ? catalog.points.count > rowsAtThreeQuarters : nil
     }
 
     if search.methods.contains(.plateau), let trajectory {
@@ -180,38 +230,101 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
             do { try consider(try newton.solve(system, from: objective.freeParameters(seed.parameters)), error: nil, method: "plateau", start: k) }
             catch { try consider(nil, error: error, method: "plateau", start: k) }
         }
+        record("plateau", units: seeds.count)
+    }
+
+    let flowEnd = problem.flow.endTime
+    if search.methods.contains(.flows) {
+        let flowStarts = [objective.freeParameters(problem.flow.initialParameters)]
+            + (try (0..<search.flows).map { try problem.startDistribution(search.seed &+ 1_000_003 &+ UInt64($0)) })
+        progress?("fixed points: \(flowStarts.count) flows to t = \(flowEnd), Newton from their plateaus")
+        let units = FlowSeedUnits(objective: objective, method: search.flowMethod, starts: flowStarts, endTime: flowEnd,
+                                  gradientTolerance: problem.flow.gradientTolerance, newtonTolerance: search.gradientTolerance)
+        let records = try phases.records(units, phase: "flows")
+        for i in flowStarts.indices {
+            let flow = records[i]!
+            if let failure = flow.failure { failures.append(FixedPointFailure(method: "flows", start: i, reason: failure)) }
+            for (seed, time) in zip(flow.seeds, flow.seedTimes) {
+                if let index = try consider(seed, method: "flows", start: i) {
+                    visitors[index].insert(i)
+                    visitTime[index] += time
+                }
+            }
+        }
+        record("flows", units: flowStarts.count)
+    }
+
+    if search.methods.contains(.lifts) && objective.freeIndices.count == objective.model.parameterCount {
+        let narrower = Lifts.narrowerModels(of: objective.model)
+        var candidates: [[Double]] = []
+        for model in narrower {
+            // The narrow model's fixed points: where its flows from small and wide starts end and pause.
+            let narrowObjective = LearningObjective(model: model, target: objective.target)
+            let narrowStarts = try (0...search.flows).map { k -> [Double] in
+                let scale = k == 0 ? 1e-3 : 0.5
+                return try Initialization.normal(scale: scale, seed: search.seed &+ 2_000_003 &+ UInt64(k)).parameters(for: model)
+            }
+            progress?("fixed points: \(narrowStarts.count) flows of \(model.description) for lifts")
+            let units = FlowSeedUnits(objective: narrowObjective, method: search.flowMethod, starts: narrowStarts, endTime: flowEnd,
+                                      gradientTolerance: problem.flow.gradientTolerance, newtonTolerance: search.gradientTolerance)
+            let records = try phases.records(units, phase: "lift-flows-\(model.parameterCount)")
+            var seen: [[Double]] = []
+            for i in narrowStarts.indices {
+                for seed in records[i]!.seeds {
+                    guard case let .solved(result) = seed.outcome, result.isConverged,
+                          Vector.maxAbs(result.solution) <= search.parameterBound else { continue }
+                    let canonical = model.canonicalized(result.solution)
+                    if seen.contains(where: { Vector.norm(Vector.difference($0, canonical)) <= 1e-6 * max(1, Vector.norm(canonical)) }) {
+                        continue
+                    }
+                    seen.append(canonical)
+                    for bias in Lifts.idleBiases {
+                        candidates.append(Lifts.lift(result.solution, from: model, into: objective.model, idleBias: bias))
+                    }
+                }
+            }
+        }
+        progress?("fixed points: Newton from \(candidates.count) lifted points")
+        let units = NewtonStartUnits(objective: objective, starts: candidates, gradientTolerance: search.gradientTolerance)
+        let records = try phases.records(units, phase: "lifts")
+        for k in candidates.indices { try consider(records[k]!, method: "lifts", start: k) }
+        record("lifts", units: candidates.count)
     }
 
     if search.methods.contains(.deflation) && !starts.isEmpty {
-        progress?("fixed points: deflation from \(starts.count) starts")
+        let deflationStarts = Array(starts.prefix(search.deflationStarts))
+        progress?("fixed points: deflation in the quotient by symmetry from \(deflationStarts.count) starts")
         let deflation = try Deflation(power: search.deflationPower, shift: search.deflationShift,
                                       residualTolerance: search.gradientTolerance)
         let known = catalog.points.filter { $0.kind != .asymptotic }.map { objective.freeParameters($0.parameters) }
-        let roots = try deflation.findRoots(system, from: starts, knownRoots: known,
-                                            images: { symmetryImages($0, objective: objective, limit: search.imageLimit) },
-                                            maxRoots: search.maximumDeflationRoots, newton: newton)
-        for root in roots { try consider(root.refinement, error: nil, method: "deflation", start: root.start) }
+        let units = DeflationUnits(objective: objective, starts: deflationStarts, knownRoots: known, deflation: deflation,
+                                   rootsPerStart: search.rootsPerStart, gradientTolerance: search.gradientTolerance, stop: stop)
+        let records = try phases.records(units, phase: "deflation")
+        for k in deflationStarts.indices {
+            let found = records[k]!
+            if let failure = found.failure { failures.append(FixedPointFailure(method: "deflation", start: k, reason: failure)) }
+            for root in found.roots { try consider(root, method: "deflation", start: k) }
+        }
+        record("deflation", units: deflationStarts.count)
     }
 
     if search.methods.contains(.homotopy) && !starts.isEmpty {
         let count = min(search.homotopyStarts, starts.count)
         progress?("fixed points: Newton-homotopy paths from \(count) starts")
-        let method = try PseudoArclength(step: try StepControl(initial: 0.05, minimum: 1e-8, maximum: 0.5), maxPoints: 5000)
+        let records = try phases.records(HomotopyUnits(objective: objective, starts: Array(starts.prefix(count)),
+                                                       gradientTolerance: search.gradientTolerance), phase: "homotopy")
         for k in 0..<count {
-            do {
-                let result = try homotopyRoots(system, from: starts[k], method: method, pathLengthLimit: 200,
-                                               refinementTolerance: search.gradientTolerance)
-                for root in result.roots {
-                    try consider(try newton.solve(system, from: root), error: nil, method: "homotopy", start: k)
-                }
-            } catch {
-                failures.append(FixedPointFailure(method: "homotopy", start: k, reason: "\(error)"))
-            }
+            let found = records[k]!
+            if let failure = found.failure { failures.append(FixedPointFailure(method: "homotopy", start: k, reason: failure)) }
+            for root in found.roots { try consider(root, method: "homotopy", start: k) }
         }
+        record("homotopy", units: count)
     }
 
+    while visitors.count < catalog.points.count { visitors.append([]); visitTime.append(0) }
     return FixedPointReport(catalog: catalog, failures: failures, trajectoryStopReason: trajectory?.stopReason ?? .endTime,
-                            escape: escape, newtonSolves: solves)
+                            escape: escape, newtonSolves: solves, visits: visitors.map(\.count), visitTime: visitTime,
+                            enumeration: enumeration, lastQuarterFoundNew: lastQuarterFoundNew)
 }
 
 /// Images of free parameters under the model's symmetries that keep the

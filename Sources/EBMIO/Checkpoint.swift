@@ -96,12 +96,23 @@ final class CheckpointedRun<Kind: WorkUnitKind> {
     private let clock: CheckpointClock
     private let folder: String
 
-    init(_ kind: Kind.Type, scenario: Scenario, units: Int, folder: String, options: RunOptions, progress: Progress) throws {
-        checkpoint = try UnitCheckpoint.start(Kind.analysis, scenarioHash: ScenarioHash.of(scenario.sourceText), units: units,
+    private let keep: Bool
+
+    /// `name`: the checkpoint's (default the kind's analysis); `keep`: the
+    /// checkpoint stays after success until `remove()` (an analysis of
+    /// several phases removes them all at its end, so an interruption in a
+    /// later phase does not redo the earlier ones).
+    init(_ kind: Kind.Type, name: String? = nil, keep: Bool = false, scenario: Scenario, units: Int, folder: String,
+         options: RunOptions, progress: Progress) throws {
+        checkpoint = try UnitCheckpoint.start(name ?? Kind.analysis, scenarioHash: ScenarioHash.of(scenario.sourceText), units: units,
                                               folder: folder, resume: options.resume, progress: progress)
         clock = CheckpointClock(interval: options.checkpointInterval)
         self.folder = folder
+        self.keep = keep
     }
+
+    /// Removes the checkpoint file.
+    func remove() { checkpoint.remove(from: folder) }
 
     /// The records of an interrupted run.
     var completed: [Int: Kind.Record] { checkpoint.records }
@@ -116,7 +127,7 @@ final class CheckpointedRun<Kind: WorkUnitKind> {
     func run<Result>(_ body: () throws -> Result) throws -> Result {
         do {
             let result = try body()
-            checkpoint.remove(from: folder)
+            if keep { try checkpoint.write(to: folder) } else { checkpoint.remove(from: folder) }
             return result
         } catch is AnalysisInterrupted {
             try checkpoint.write(to: folder)
@@ -141,11 +152,12 @@ final class CheckpointClock {
     }
 }
 
-/// The checkpoint files an interrupted run may leave.
+/// The checkpoint files an interrupted run may leave (`.checkpoint-*.json`).
 enum Checkpoints {
-    static let analyses = [BasinRowUnits.analysis, OrderConvergenceUnits.analysis, NewtonStartUnits.analysis]
     static func existing(in folder: String) -> [String] {
-        analyses.map { UnitCheckpoint<Int>.path($0, in: folder) }.filter { FileManager.default.fileExists(atPath: $0) }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasPrefix(".checkpoint-") && $0.hasSuffix(".json") }.sorted()
+            .map { (folder as NSString).appendingPathComponent($0) }
     }
 }
 

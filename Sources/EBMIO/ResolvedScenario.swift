@@ -97,10 +97,24 @@ public struct ResolvedScenario {
     /// Fixed points of the flow; random starts drawn like `init` (normal or
     /// uniform with its scale, a new seed per start; `zeros` and `values`
     /// starts are standard normal).
-    public var fixedPointProblem: FixedPointProblem {
+    /// Random starts drawn like `init`.
+    public var fixedPointProblem: FixedPointProblem { fixedPointProblem(starts: nil, center: nil) }
+
+    /// Random starts drawn from `starts` around `center` (free parameters),
+    /// or like `init` when `starts` is nil.
+    public func fixedPointProblem(starts: FixedPointsSpecification.StartDistribution?, center: [Double]?) -> FixedPointProblem {
         let model = self.model
         let objective = self.objective
         let draw: @Sendable (UInt64) throws -> [Double]
+        if let starts {
+            let center = center ?? [Double](repeating: 0, count: objective.dimension)
+            let (scale, normal) = (starts.scale, starts.kind == .normal)
+            return FixedPointProblem(flow: flowProblem) { seed in
+                let draw: Initialization = normal ? .normal(scale: scale, seed: seed) : .uniform(scale: scale, seed: seed)
+                let offset: [Double] = objective.freeParameters(try draw.parameters(for: model))
+                return zip(offset, center).map { $0 + $1 }
+            }
+        }
         switch scenario.initialization {
         case let .normal(scale, _): draw = { try Initialization.normal(scale: scale, seed: $0).parameters(for: model) }
         case let .uniform(scale, _): draw = { try Initialization.uniform(scale: scale, seed: $0).parameters(for: model) }

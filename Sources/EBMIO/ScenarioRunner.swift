@@ -103,7 +103,7 @@ public enum ScenarioRunner {
     }
 
     /// The smoke-test budget of `--quick`: `t_end <= 100`, at most 50
-    /// samples, at most 4 random starts, grids at most 8 x 8.
+    /// samples, at most 4 random starts and 2 random flows, grids at most 8 x 8.
     public static func quickened(_ original: Scenario) -> Scenario {
         var scenario = original
         scenario.integrator.endTime = min(scenario.integrator.endTime, 100)
@@ -114,6 +114,7 @@ public enum ScenarioRunner {
         }
         if var fixedPoints = scenario.analyses.fixedPoints {
             fixedPoints.starts = min(fixedPoints.starts, 4)
+            fixedPoints.flows = min(fixedPoints.flows, 2)
             scenario.analyses.fixedPoints = fixedPoints
         }
         if var basins = scenario.analyses.basins {

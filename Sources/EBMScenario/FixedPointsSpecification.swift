@@ -10,12 +10,44 @@ public struct FixedPointsSpecification: Sendable, Equatable {
         case homotopy
         /// Newton from the local minima of `|∇L|` along the trajectory.
         case plateau
+        /// Flows from `init` and from `flows` random starts; Newton from every
+        /// plateau (local minimum of `|∇L|`) along each.
+        case flows
+        /// The fixed points of narrower models (fewer hidden units) lifted
+        /// with the extra units idle, Newton-polished in this model.
+        case lifts
+    }
+
+    /// How random starts are drawn: `normal` or `uniform` offsets of `scale`
+    /// around a `center`.
+    public struct StartDistribution: Sendable, Equatable {
+        public enum Kind: String, Sendable, Equatable, CaseIterable { case normal, uniform }
+        public enum Center: String, Sendable, Equatable, CaseIterable {
+            case initialization = "init", zero, end
+        }
+        public var kind: Kind
+        public var scale: Double
+        public var center: Center
+
+        public init(kind: Kind = .normal, scale: Double = 0.5, center: Center = .zero) {
+            self.kind = kind
+            self.scale = scale
+            self.center = center
+        }
+
+        /// What `fixed_points: {}` draws: wide enough to leave a small
+        /// initialisation's neighbourhood.
+        public static let wide = StartDistribution()
     }
 
     /// Each once; at least one.
     public var methods: [Method]
-    /// Random starts, drawn like `init` from `seed`; at least 1.
+    /// Random starts, drawn from `seed`; at least 1.
     public var starts: Int
+    /// How they are drawn; nil: like `init` (what a plain `starts: N` means).
+    public var startDistribution: StartDistribution?
+    /// Random flows of the `flows` method besides the one from `init`.
+    public var flows: Int
     public var seed: UInt64
     /// `tol_dc`: a fixed point is data-consistent if every moment matches
     /// the target's within this.
@@ -25,11 +57,13 @@ public struct FixedPointsSpecification: Sendable, Equatable {
     /// `eigen_tol`: Hessian eigenvalues with `|λ| <= eigen_tol` are neutral.
     public var eigenvalueTolerance: Double
 
-    public init(methods: [Method] = Method.allCases, starts: Int = 50, seed: UInt64 = 3,
-                consistencyTolerance: Double = 1e-6, gradientTolerance: Double = 1e-10,
+    public init(methods: [Method] = Method.allCases, starts: Int = 50, startDistribution: StartDistribution? = .wide,
+                flows: Int = 8, seed: UInt64 = 3, consistencyTolerance: Double = 1e-6, gradientTolerance: Double = 1e-10,
                 eigenvalueTolerance: Double = 1e-8) {
         self.methods = methods
         self.starts = starts
+        self.startDistribution = startDistribution
+        self.flows = flows
         self.seed = seed
         self.consistencyTolerance = consistencyTolerance
         self.gradientTolerance = gradientTolerance
@@ -38,15 +72,27 @@ public struct FixedPointsSpecification: Sendable, Equatable {
 }
 
 extension FixedPointsSpecification {
-    static let keys = ["methods", "starts", "seed", "tol_dc", "grad_tol", "eigen_tol"]
+    static let keys = ["methods", "starts", "flows", "seed", "tol_dc", "grad_tol", "eigen_tol"]
+    static let startKeys = ["count", "kind", "scale", "center"]
 
     static func decode(_ node: ScenarioNode, reader: ScenarioReader) -> FixedPointsSpecification {
         let defaults = FixedPointsSpecification()
         guard let map = reader.block(node, keys: keys) else { return defaults }
         let positive = ScenarioReader.positive("a tolerance")
+        var starts = defaults.starts
+        var distribution = defaults.startDistribution
+        if let node = map["starts"] {
+            if case .mapping = node.node {
+                (starts, distribution) = decodeStarts(node, reader: reader, defaults: defaults)
+            } else if let count = reader.value(node, reader.integer, ScenarioReader.atLeast(1, "starts")) {
+                // A plain count keeps its first meaning: starts drawn like `init`.
+                (starts, distribution) = (count, nil)
+            }
+        }
         return FixedPointsSpecification(
             methods: map["methods"].flatMap { decodeMethods($0, reader: reader) } ?? defaults.methods,
-            starts: reader.value(map["starts"], reader.integer, ScenarioReader.atLeast(1, "starts")) ?? defaults.starts,
+            starts: starts, startDistribution: distribution,
+            flows: reader.value(map["flows"], reader.integer, ScenarioReader.atLeast(0, "flows")) ?? defaults.flows,
             seed: reader.value(map["seed"], reader.seed) ?? defaults.seed,
             consistencyTolerance: reader.value(map["tol_dc"], reader.number, positive)
                 ?? defaults.consistencyTolerance,
@@ -56,10 +102,23 @@ extension FixedPointsSpecification {
                 ?? defaults.eigenvalueTolerance)
     }
 
+    /// `starts: {count, kind, scale, center}`.
+    private static func decodeStarts(_ node: ScenarioNode, reader: ScenarioReader,
+                                     defaults: FixedPointsSpecification) -> (Int, StartDistribution?) {
+        let wide = StartDistribution.wide
+        guard let map = reader.block(node, keys: startKeys) else { return (defaults.starts, wide) }
+        let count = reader.value(map["count"], reader.integer, ScenarioReader.atLeast(1, "count")) ?? defaults.starts
+        let distribution = StartDistribution(
+            kind: map["kind"].flatMap { reader.choice($0, "start distribution") } ?? wide.kind,
+            scale: reader.value(map["scale"], reader.number, ScenarioReader.positive("the scale")) ?? wide.scale,
+            center: map["center"].flatMap { reader.choice($0, "start center") } ?? wide.center)
+        return (count, distribution)
+    }
+
     private static func decodeMethods(_ node: ScenarioNode, reader: ScenarioReader) -> [Method]? {
         guard let elements = reader.list(node) else { return nil }
         if elements.isEmpty {
-            reader.report("list at least one method (newton, deflation, homotopy, plateau)", about: node)
+            reader.report("list at least one method (\(Method.allCases.map(\.rawValue).joined(separator: ", ")))", about: node)
         }
         var methods: [Method] = []
         for element in elements {

@@ -72,6 +72,43 @@ struct DeflationTests {
         #expect(Printed.g(roots[0].solution[0]) == "0.299449")
     }
 
+    @Test("deflation in the quotient: one canonical form per orbit, no image ever listed")
+    func quotientDeflation() throws {
+        let system = MirrorSymmetricSystem()
+        // x → |x| is the canonical form under x → -x (piecewise linear).
+        let canonical: @Sendable ([Double]) -> [Double] = { [abs($0[0]), $0[1]] }
+        let deflation = try Deflation()
+        var classes: [Double] = []
+        for start in [[0.8, 0.1], [-0.9, 0.2], [-1.3, -0.4], [0.1, 0.3]] {
+            let roots = try deflation.findRoots(system, from: start, knownRoots: [], representative: canonical, maxRoots: 10)
+            // From any start: the two orbits {±1} and {0}, each once.
+            #expect(roots.count == 2)
+            let found = roots.map { (abs($0.solution[0]) * 1e6).rounded() / 1e6 }.sorted()
+            #expect(found == [0, 1])
+            classes += found
+            for root in roots { #expect(root.residualMaxNorm <= 1e-8) }
+        }
+        #expect(classes.count == 8)
+        // A known root deflates its image too: from a start next to -1, with
+        // +1 known, only the orbit of 0 is new.
+        let rest = try deflation.findRoots(system, from: [-1.05, 0.0], knownRoots: [[1, 0]], representative: canonical, maxRoots: 10)
+        #expect(rest.count == 1 && abs(rest[0].solution[0]) < 1e-8)
+        // The deflated system's Jacobian in the quotient matches central differences.
+        let deflated = try deflation.deflated(system, at: [[1, 0]], representative: canonical)
+        let x = [-0.4, 0.3]
+        let jacobian = try deflated.jacobian(x)
+        for j in 0..<2 {
+            var plus = x, minus = x
+            plus[j] += 1e-6
+            minus[j] -= 1e-6
+            let (fp, fm) = (try deflated.residual(plus), try deflated.residual(minus))
+            for i in 0..<2 {
+                let difference = (fp[i] - fm[i]) / 2e-6
+                #expect(abs(jacobian[i, j] - difference) <= 1e-6 * max(1, abs(difference)))
+            }
+        }
+    }
+
     @Test("a mirror symmetry: the image of a root is deflated with it and never reported")
     func symmetryImages() throws {
         let system = MirrorSymmetricSystem()

@@ -92,6 +92,8 @@ public struct LocalScheduler: WorkScheduler {
                 case let .success(record):
                     try onResult(unit, record)
                     delivered += 1
+                case .failure(is AnalysisInterrupted):
+                    break // a unit that saw the stop request: not delivered
                 case let .failure(error):
                     if firstError == nil { firstError = error }
                 }

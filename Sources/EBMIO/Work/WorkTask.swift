@@ -98,15 +98,27 @@ public struct NewtonStartsTask: Codable, Sendable {
     let seed: UInt64
     let starts: Int
     let gradientTolerance: UInt64
+    /// `starts: {kind, scale}` (nil: like `init`) and the centre, bit-exact.
+    let distribution: String?
+    let scale: UInt64?
+    let center: [UInt64]?
 
     /// The recipe of a fixed-point search's Newton starts.
-    static func recipe(resolved: ResolvedScenario, quick: Bool, search: FixedPointSearch) -> WorkRecipe? {
+    static func recipe(resolved: ResolvedScenario, quick: Bool, search: FixedPointSearch,
+                       distribution: FixedPointsSpecification.StartDistribution?, center: [Double]?) -> WorkRecipe? {
         WorkTask.newtonStarts(NewtonStartsTask(scenario: ScenarioReference(resolved.scenario, quick: quick), seed: search.seed,
-                                               starts: search.starts, gradientTolerance: search.gradientTolerance.bitPattern)).recipe
+                                               starts: search.starts, gradientTolerance: search.gradientTolerance.bitPattern,
+                                               distribution: distribution?.kind.rawValue, scale: distribution?.scale.bitPattern,
+                                               center: center?.map(\.bitPattern))).recipe
     }
 
     func units() throws -> NewtonStartUnits {
-        let problem = try ResolvedScenario(try scenario.scenario()).fixedPointProblem
+        let resolved = try ResolvedScenario(try scenario.scenario())
+        var distribution: FixedPointsSpecification.StartDistribution?
+        if let kind = self.distribution.flatMap(FixedPointsSpecification.StartDistribution.Kind.init(rawValue:)), let scale {
+            distribution = FixedPointsSpecification.StartDistribution(kind: kind, scale: Double(bitPattern: scale))
+        }
+        let problem = resolved.fixedPointProblem(starts: distribution, center: center?.map(Double.init(bitPattern:)))
         let starts = try (0..<self.starts).map { try problem.startDistribution(seed &+ UInt64($0)) }
         return NewtonStartUnits(objective: problem.objective, starts: starts, gradientTolerance: Double(bitPattern: gradientTolerance))
     }

@@ -26,10 +26,18 @@ public final class DeflatedSystem: NonlinearSystem {
     public let power: Double
     /// σ >= 0.
     public let shift: Double
+    /// T: distances are `|T(x) - T(r_i)|` (a representative of x's class:
+    /// its canonical form under F's symmetries, so one deflated root
+    /// deflates its whole orbit). T must be piecewise affine with an
+    /// invertible linear part (a signed permutation, a shear); its
+    /// derivative is taken by differences, exact where T is affine.
+    public let representative: (@Sendable ([Double]) -> [Double])?
+    private let representedRoots: [[Double]]
 
     /// - Throws: `InvalidArgumentError` for p <= 0, σ < 0 (or either not
     ///   finite), or a root without `base.dimension` finite entries.
-    public init(_ base: any NonlinearSystem, roots: [[Double]], power: Double = 2, shift: Double = 1) throws {
+    public init(_ base: any NonlinearSystem, roots: [[Double]], power: Double = 2, shift: Double = 1,
+                representative: (@Sendable ([Double]) -> [Double])? = nil) throws {
         guard power > 0, power.isFinite else {
             throw InvalidArgumentError(argument: "power", reason: "must be positive and finite, got \(power)")
         }
@@ -50,6 +58,8 @@ public final class DeflatedSystem: NonlinearSystem {
         self.roots = roots
         self.power = power
         self.shift = shift
+        self.representative = representative
+        representedRoots = representative.map { t in roots.map(t) } ?? roots
     }
 
     public var dimension: Int { base.dimension }
@@ -57,18 +67,30 @@ public final class DeflatedSystem: NonlinearSystem {
 
     /// M(x) and ∇M(x).
     public func deflationFactor(at x: [Double]) -> (value: Double, gradient: [Double]) {
+        let t = representative.map { $0(x) } ?? x
         var logM = 0.0
-        var gradientOfLog = [Double](repeating: 0, count: x.count)
-        for r in roots {
-            let d = Vector.difference(x, r)
+        // Σ_i c_i (T(x) - T(r_i)); the gradient is Aᵀ of it, A = ∂T/∂x.
+        var sum = [Double](repeating: 0, count: t.count)
+        for r in representedRoots {
+            let d = Vector.difference(t, r)
             let distance = Vector.norm(d)
             let dp = pow(distance, power)
             // log(d^-p + σ) = -log(d^p) + log(1 + σ d^p), accurate for small and large d.
             logM += -log(dp) + log1p(shift * dp)
             let c = -power / (distance * distance * (1 + shift * dp))
-            for i in gradientOfLog.indices { gradientOfLog[i] += c * d[i] }
+            for i in sum.indices { sum[i] += c * d[i] }
         }
         let m = exp(logM)
+        guard let representative else { return (m, sum.map { m * $0 }) }
+        // Column j of A by a difference: exact where T is affine around x.
+        var gradientOfLog = [Double](repeating: 0, count: x.count)
+        for j in x.indices {
+            var shifted = x
+            let h = 1e-6 * max(1, abs(x[j]))
+            shifted[j] += h
+            let column = Vector.difference(representative(shifted), t)
+            gradientOfLog[j] = zip(column, sum).reduce(0) { $0 + $1.0 * $1.1 } / h
+        }
         return (m, gradientOfLog.map { m * $0 })
     }
 

@@ -43,9 +43,47 @@ public struct Deflation: Sendable, Equatable {
         self.distanceTolerance = distanceTolerance
     }
 
-    /// `system` deflated at `roots` with this power and shift.
-    public func deflated(_ system: any NonlinearSystem, at roots: [[Double]]) throws -> DeflatedSystem {
-        try DeflatedSystem(system, roots: roots, power: power, shift: shift)
+    /// `system` deflated at `roots` with this power and shift (distances
+    /// between `representative`s when given: see `DeflatedSystem`).
+    public func deflated(_ system: any NonlinearSystem, at roots: [[Double]],
+                         representative: (@Sendable ([Double]) -> [Double])? = nil) throws -> DeflatedSystem {
+        try DeflatedSystem(system, roots: roots, power: power, shift: shift, representative: representative)
+    }
+
+    /// Finds roots of `system` from one start by repeated deflated Newton in
+    /// the quotient by F's symmetries: a root is deflated, and compared with
+    /// the known ones, through its `representative` (its canonical form), so
+    /// no orbit is ever listed. Newton on F deflated at `knownRoots` and
+    /// every root found so far; each converged point is refined on F and
+    /// kept when it is a root not yet known; at most `maxRoots`. `shouldStop`
+    /// is asked between solves (a stop throws `DeflationStopped`).
+    public func findRoots(
+        _ system: any NonlinearSystem,
+        from start: [Double],
+        knownRoots: [[Double]],
+        representative: @escaping @Sendable ([Double]) -> [Double],
+        maxRoots: Int,
+        newton: some NewtonMethod = NewtonSolver.standard,
+        shouldStop: () -> Bool = { false }
+    ) throws -> [NewtonResult] {
+        var deflatedPoints = knownRoots
+        var known = knownRoots.map(representative)
+        var found: [NewtonResult] = []
+        while found.count < maxRoots {
+            if shouldStop() { throw DeflationStopped() }
+            let deflatedResult = try newton.solve(
+                try deflated(system, at: deflatedPoints, representative: representative), from: start, constraints: nil)
+            guard deflatedResult.isConverged else { break }
+            let refined = try newton.solve(system, from: deflatedResult.solution, constraints: nil)
+            let t = representative(refined.solution)
+            guard refined.isConverged, refined.residualMaxNorm <= residualTolerance,
+                  !known.contains(where: { Vector.norm(Vector.difference($0, t)) <= distanceTolerance * max(1, Vector.norm(t)) })
+            else { break }
+            deflatedPoints.append(refined.solution)
+            known.append(t)
+            found.append(refined)
+        }
+        return found
     }
 
     /// Finds roots of `system` by repeated deflated Newton from each start.
@@ -133,4 +171,10 @@ public struct Deflation: Sendable, Equatable {
         }
         return found
     }
+}
+
+/// A deflation stopped between solves at a stop request.
+public struct DeflationStopped: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "deflation stopped at a stop request" }
 }

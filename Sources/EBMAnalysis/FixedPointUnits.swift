@@ -1,0 +1,197 @@
+import EBMCore
+import EBMLinearAlgebra
+import EBMSolvers
+
+/// Runs the phases of a fixed-point enumeration: each phase is a kind of
+/// work units, computed by a scheduler and (in a run) checkpointed under
+/// its own name, so an interrupted enumeration resumes phase by phase.
+public protocol FixedPointPhases {
+    /// Every unit of `kind`, by unit index; `phase` names it (`newton`,
+    /// `flows`, `lifts`, `deflation`, `homotopy`, `narrow-flows-h2`).
+    func records<Kind: WorkUnitKind>(_ kind: Kind, phase: String) throws -> [Int: Kind.Record]
+}
+
+/// Phases on a scheduler, without checkpoints.
+public struct ScheduledPhases: FixedPointPhases {
+    public let scheduler: WorkScheduler
+    public let stop: StopCondition
+
+    public init(scheduler: WorkScheduler, stop: StopCondition = .never) {
+        self.scheduler = scheduler
+        self.stop = stop
+    }
+
+    public func records<Kind: WorkUnitKind>(_ kind: Kind, phase: String) throws -> [Int: Kind.Record] {
+        try scheduler.records(kind, stop: stop)
+    }
+}
+
+/// Flows as seeds of Newton: unit `i` integrates `dθ/dt = -∇L` from
+/// `starts[i]` to `endTime` (sampled logarithmically), and polishes by
+/// Newton every plateau (a local minimum of `|∇L|` along it: a pass near a
+/// saddle) and the end point.
+public struct FlowSeedUnits: WorkUnitKind {
+    public typealias Record = FlowSeedRecord
+    public static let analysis = "fixed_points-flows"
+    public static let unitNoun = "flows"
+
+    public let objective: LearningObjective
+    public let method: GradientFlowMethod
+    public let starts: [[Double]]
+    public let endTime: Double
+    public let gradientTolerance: Double
+    public let newtonTolerance: Double
+    public var recipe: WorkRecipe? { nil }
+
+    public init(objective: LearningObjective, method: GradientFlowMethod, starts: [[Double]], endTime: Double,
+                gradientTolerance: Double, newtonTolerance: Double) {
+        var method = method
+        method.parallelism = .serial
+        self.objective = objective
+        self.method = method
+        self.starts = starts
+        self.endTime = endTime
+        self.gradientTolerance = gradientTolerance
+        self.newtonTolerance = newtonTolerance
+    }
+
+    public var count: Int { starts.count }
+
+    public func makeWorker() throws -> (Int) throws -> FlowSeedRecord {
+        let newton = try NewtonSolver(residualTolerance: newtonTolerance)
+        let system = GradientSystem(objective: objective)
+        return { i in
+            let problem = GradientFlowProblem(objective: objective, initialParameters: objective.fullParameters(starts[i]),
+                                              endTime: endTime, gradientTolerance: gradientTolerance)
+            let trajectory: Trajectory
+            do {
+                let flow = try GradientFlow(problem: problem, method: method)
+                trajectory = try flow.sampledTrajectory(TrajectorySampling(count: 200, spacing: .logarithmic(firstTime: min(1e-3, endTime / 10))))
+            } catch {
+                return FlowSeedRecord(seeds: [], times: [], failure: "\(error)")
+            }
+            let plateaus = TrajectoryDiagnostics.plateaus(trajectory)
+            let points = plateaus.map { objective.freeParameters($0.parameters) } + [trajectory.finalFreeParameters]
+            let seeds = points.map { point in
+                do { return NewtonRecord(.solved(try newton.solve(system, from: point))) }
+                catch { return NewtonRecord(.failed("\(error)")) }
+            }
+            return FlowSeedRecord(seeds: seeds, times: (plateaus.map(\.time) + [trajectory.stopTime]).map(\.bitPattern),
+                                  failure: nil)
+        }
+    }
+}
+
+/// One flow's Newton seeds: one per plateau in time order, then the end.
+public struct FlowSeedRecord: Codable, Sendable {
+    public let seeds: [NewtonRecord]
+    /// When the flow was at each seed (bit patterns).
+    let times: [UInt64]
+    public let failure: String?
+
+    public var seedTimes: [Double] { times.map(Double.init(bitPattern:)) }
+}
+
+/// Deflation in the quotient by the model's symmetries: unit `k` runs
+/// deflated Newton from `starts[k]` with `knownRoots` deflated (their whole
+/// orbits, through canonical forms), and returns the new roots it finds.
+public struct DeflationUnits: WorkUnitKind {
+    public typealias Record = RootsRecord
+    public static let analysis = "fixed_points-deflation"
+    public static let unitNoun = "deflation starts"
+
+    public let objective: LearningObjective
+    public let starts: [[Double]]
+    public let knownRoots: [[Double]]
+    public let deflation: Deflation
+    public let rootsPerStart: Int
+    public let gradientTolerance: Double
+    public let stop: StopCondition
+    public var recipe: WorkRecipe? { nil }
+
+    public init(objective: LearningObjective, starts: [[Double]], knownRoots: [[Double]], deflation: Deflation,
+                rootsPerStart: Int, gradientTolerance: Double, stop: StopCondition) {
+        self.objective = objective
+        self.starts = starts
+        self.knownRoots = knownRoots
+        self.deflation = deflation
+        self.rootsPerStart = rootsPerStart
+        self.gradientTolerance = gradientTolerance
+        self.stop = stop
+    }
+
+    public var count: Int { starts.count }
+
+    public func makeWorker() throws -> (Int) throws -> RootsRecord {
+        let newton = try NewtonSolver(residualTolerance: gradientTolerance)
+        let system = GradientSystem(objective: objective)
+        let representative = canonicalRepresentative(objective)
+        return { k in
+            do {
+                let roots = try deflation.findRoots(system, from: starts[k], knownRoots: knownRoots, representative: representative,
+                                                    maxRoots: rootsPerStart, newton: newton) { stop.isRequested }
+                return RootsRecord(roots: roots.map { NewtonRecord(.solved($0)) }, failure: nil)
+            } catch is DeflationStopped {
+                throw AnalysisInterrupted(analysis: Self.analysis, completedUnits: 0, totalUnits: starts.count)
+            } catch {
+                return RootsRecord(roots: [], failure: "\(error)")
+            }
+        }
+    }
+}
+
+/// Newton-homotopy paths: unit `k` follows `∇L(θ) - (1 - λ) ∇L(θ_k) = 0`
+/// from `starts[k]` and polishes the roots it crosses.
+public struct HomotopyUnits: WorkUnitKind {
+    public typealias Record = RootsRecord
+    public static let analysis = "fixed_points-homotopy"
+    public static let unitNoun = "homotopy paths"
+
+    public let objective: LearningObjective
+    public let starts: [[Double]]
+    public let gradientTolerance: Double
+    public var recipe: WorkRecipe? { nil }
+
+    public init(objective: LearningObjective, starts: [[Double]], gradientTolerance: Double) {
+        self.objective = objective
+        self.starts = starts
+        self.gradientTolerance = gradientTolerance
+    }
+
+    public var count: Int { starts.count }
+
+    public func makeWorker() throws -> (Int) throws -> RootsRecord {
+        let newton = try NewtonSolver(residualTolerance: gradientTolerance)
+        let system = GradientSystem(objective: objective)
+        let method = try PseudoArclength(step: try StepControl(initial: 0.05, minimum: 1e-8, maximum: 0.5), maxPoints: 5000)
+        return { k in
+            do {
+                let result = try homotopyRoots(system, from: starts[k], method: method, pathLengthLimit: 200,
+                                               refinementTolerance: gradientTolerance)
+                return RootsRecord(roots: try result.roots.map { NewtonRecord(.solved(try newton.solve(system, from: $0))) },
+                                   failure: nil)
+            } catch {
+                return RootsRecord(roots: [], failure: "\(error)")
+            }
+        }
+    }
+}
+
+/// The roots one deflation start or homotopy path found, or why it failed.
+public struct RootsRecord: Codable, Sendable {
+    public let roots: [NewtonRecord]
+    public let failure: String?
+}
+
+/// θ ↦ the free parameters of the canonical form of θ under the model's
+/// symmetries (frozen parameters kept: an image that moves them is not a
+/// point of this flow, and canonicalisation then leaves θ as it is).
+func canonicalRepresentative(_ objective: LearningObjective) -> @Sendable ([Double]) -> [Double] {
+    { free in
+        let full = objective.fullParameters(free)
+        let canonical = objective.model.canonicalized(full)
+        let frozen = Set(0..<objective.model.parameterCount).subtracting(objective.freeIndices)
+        guard frozen.allSatisfy({ canonical[$0] == full[$0] }) else { return free }
+        return objective.freeParameters(canonical)
+    }
+}
