@@ -211,7 +211,7 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
     if search.methods.contains(.newton) && !starts.isEmpty {
         let units = NewtonStartUnits(objective: objective, starts: starts, gradientTolerance: search.gradientTolerance,
                                      recipe: newtonRecipe)
-        progress?("fixed points: Newton from \(starts.count) random starts")
+        progress?("fixed points: Newton from \(starts.count) random starts on \(phases.layout)")
         let records = try phases.records(units, phase: "newton")
         let batch = max(1, starts.count / 20)
         var rowsAtThreeQuarters = catalog.points.count
@@ -257,7 +257,7 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
     if search.methods.contains(.lifts) && objective.freeIndices.count == objective.model.parameterCount {
         let narrower = Lifts.narrowerModels(of: objective.model)
         var candidates: [[Double]] = []
-        for model in narrower {
+        for (narrowIndex, model) in narrower.enumerated() {
             // The narrow model's fixed points: where its flows from small and wide starts end and pause.
             let narrowObjective = LearningObjective(model: model, target: objective.target)
             let narrowStarts = try (0...search.flows).map { k -> [Double] in
@@ -267,7 +267,7 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
             progress?("fixed points: \(narrowStarts.count) flows of \(model.description) for lifts")
             let units = FlowSeedUnits(objective: narrowObjective, method: search.flowMethod, starts: narrowStarts, endTime: flowEnd,
                                       gradientTolerance: problem.flow.gradientTolerance, newtonTolerance: search.gradientTolerance)
-            let records = try phases.records(units, phase: "lift-flows-\(model.parameterCount)")
+            let records = try phases.records(units, phase: "narrow-flows-\(narrowIndex + 1)")
             var seen: [[Double]] = []
             for i in narrowStarts.indices {
                 for seed in records[i]!.seeds {

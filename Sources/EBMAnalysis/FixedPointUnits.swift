@@ -9,6 +9,8 @@ public protocol FixedPointPhases {
     /// Every unit of `kind`, by unit index; `phase` names it (`newton`,
     /// `flows`, `lifts`, `deflation`, `homotopy`, `narrow-flows-h2`).
     func records<Kind: WorkUnitKind>(_ kind: Kind, phase: String) throws -> [Int: Kind.Record]
+    /// Where units run, for progress lines (`2 threads`, `3 ranks x 1 thread`).
+    var layout: String { get }
 }
 
 /// Phases on a scheduler, without checkpoints.
@@ -24,6 +26,8 @@ public struct ScheduledPhases: FixedPointPhases {
     public func records<Kind: WorkUnitKind>(_ kind: Kind, phase: String) throws -> [Int: Kind.Record] {
         try scheduler.records(kind, stop: stop)
     }
+
+    public var layout: String { scheduler.layout }
 }
 
 /// Flows as seeds of Newton: unit `i` integrates `dθ/dt = -∇L` from

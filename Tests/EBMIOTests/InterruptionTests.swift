@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import EBMIO
+@testable import EBMIO
 
 #if canImport(Glibc)
 import Glibc
@@ -8,6 +8,13 @@ import Glibc
 
 @discardableResult
 func runEbmflow(_ arguments: [String], interruptWhenExists path: String? = nil) throws -> (status: Int32, stderr: String) {
+    let result = try runEbmflowTimed(arguments, interruptWhenExists: path)
+    return (result.status, result.stderr)
+}
+
+/// As `runEbmflow`, with the seconds from the SIGINT to the exit (nil without one).
+func runEbmflowTimed(_ arguments: [String], interruptWhenExists path: String? = nil) throws
+    -> (status: Int32, stderr: String, stopSeconds: Double?) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: ebmflowBinary)
     process.arguments = arguments
@@ -15,15 +22,19 @@ func runEbmflow(_ arguments: [String], interruptWhenExists path: String? = nil) 
     process.standardError = errors
     process.standardOutput = FileHandle.nullDevice
     try process.run()
+    var interruptedAt: Date?
     if let path {
         // SIGINT as soon as the first checkpoint is on disk, i.e. part-way.
         let deadline = Date().addingTimeInterval(120)
         while process.isRunning && !FileManager.default.fileExists(atPath: path) && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGINT) }
+        if process.isRunning {
+            interruptedAt = Date()
+            kill(process.processIdentifier, SIGINT)
+        }
     }
     let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    return (process.terminationStatus, text)
+    return (process.terminationStatus, text, interruptedAt.map { Date().timeIntervalSince($0) })
 }
 
 @Suite(.serialized) struct InterruptionTests {
@@ -88,8 +99,52 @@ func runEbmflow(_ arguments: [String], interruptWhenExists path: String? = nil) 
         let text = try String(contentsOfFile: repositoryRoot + "/scenarios/paper/neutral-directions.yaml", encoding: .utf8)
             .replacingOccurrences(of: "starts: 20", with: "starts: 60")
         try text.write(toFile: folder + "/enumeration.yaml", atomically: true, encoding: .utf8)
-        try interruptAndResume(["run", folder + "/enumeration.yaml"], checkpoint: ".checkpoint-fixed_points.json",
-                               files: ["fixed_points.dat", "fixed_points.json", "summary.json"])
+        try interruptAndResume(["run", folder + "/enumeration.yaml"], checkpoint: ".checkpoint-fixed_points-newton.json",
+                               files: ["fixed_points.dat", "fixed_points.json", "enumeration.dat", "summary.json"])
+    }
+
+    /// Every phase of the default enumeration (Newton starts, flows, the
+    /// narrow models' flows, lifts, deflation, homotopy) stops at SIGINT
+    /// with its checkpoint, and the run, resumed after each, ends with the
+    /// bytes of an uninterrupted run.
+    @Test func everyEnumerationPhaseStopsAndResumes() throws {
+        let folder = temporaryFolder()
+        let scenario = folder + "/phases.yaml"
+        try """
+            name: phases
+            spins: 4
+            target: {kind: random, seed: 11, orders: [1, 2, 3, 4], scale: 0.5}
+            model: {kind: rbm, hidden: 3}
+            init: {kind: normal, scale: 1.0e-3, seed: 1}
+            integrator: {t_end: 1.0e5}
+            analyses:
+              fixed_points: {starts: 24, flows: 6}
+            """.write(toFile: scenario, atomically: true, encoding: .utf8)
+        let whole = folder + "/whole", parts = folder + "/parts"
+        #expect(try runEbmflow(["run", scenario, "--output", whole, "--quiet"]).status == 0)
+        var interruptedPhases: [String] = []
+        var finished = false
+        for (k, phase) in ["newton", "flows", "narrow-flows-1", "narrow-flows-2", "lifts", "deflation", "homotopy"].enumerated() {
+            let file = ".checkpoint-fixed_points-\(phase).json"
+            let result = try runEbmflowTimed(["run", scenario, "--output", parts, "--quiet"] + (k == 0 ? [] : ["--resume"]),
+                                             interruptWhenExists: parts + "/" + file)
+            if result.status == 0 { finished = true; break }
+            #expect(result.status == 130, "\(result.stderr)")
+            #expect(try #require(result.stopSeconds) < 2, "\(phase)")
+            // The message names the checkpoint of the phase that was running.
+            if let named = ["newton", "flows", "narrow-flows-1", "narrow-flows-2", "lifts", "deflation", "homotopy"]
+                .first(where: { result.stderr.contains(".checkpoint-fixed_points-\($0).json") }) {
+                interruptedPhases.append(named)
+            }
+        }
+        #expect(interruptedPhases == ["newton", "flows", "narrow-flows-1", "narrow-flows-2", "lifts", "deflation", "homotopy"])
+        if !finished { #expect(try runEbmflow(["run", scenario, "--output", parts, "--quiet", "--resume"]).status == 0) }
+        for name in ["fixed_points.dat", "fixed_points.json", "enumeration.dat"] {
+            let a = try Data(contentsOf: URL(fileURLWithPath: whole + "/" + name))
+            let b = try Data(contentsOf: URL(fileURLWithPath: parts + "/" + name))
+            #expect(a == b, "\(name)")
+        }
+        #expect(Checkpoints.existing(in: parts).isEmpty)
     }
 
     /// `max_steps: 5` makes CVODE give up: a trajectory reports the

@@ -43,8 +43,9 @@ analyses:
   trajectory: {samples: 400, spacing: log, t_min: 1.0e-3}
   orders: {epsilon: [0.1, 0.01, 0.001]}
   fixed_points:
-    methods: [newton, deflation, homotopy, plateau]
-    starts: 50
+    methods: [newton, deflation, homotopy, plateau, flows, lifts]
+    starts: {count: 50, kind: normal, scale: 0.5, center: zero}
+    flows: 8
     seed: 3
     tol_dc: 1.0e-6
     grad_tol: 1.0e-10
@@ -104,7 +105,8 @@ struct DefaultsTests {
         #expect(analyses.trajectory == TrajectorySpecification(samples: 400, spacing: .logarithmic, minimumTime: 1e-3))
         #expect(analyses.orders == OrdersSpecification(thresholds: [0.1, 0.01, 0.001]))
         #expect(analyses.fixedPoints == FixedPointsSpecification(
-            methods: [.newton, .deflation, .homotopy, .plateau], starts: 50, seed: 3,
+            methods: [.newton, .deflation, .homotopy, .plateau, .flows, .lifts], starts: 50,
+            startDistribution: .init(kind: .normal, scale: 0.5, center: .zero), flows: 8, seed: 3,
             consistencyTolerance: 1e-6, gradientTolerance: 1e-10, eigenvalueTolerance: 1e-8))
         #expect(analyses.continuation == ContinuationSpecification(
             parameter: .beta, from: 0, to: 1, start: .initialization,

@@ -18,8 +18,9 @@ struct DesignExampleTests {
         #expect(scenario.analyses.trajectory == TrajectorySpecification(
             samples: 400, spacing: .logarithmic, minimumTime: 1.0e-3))
         #expect(scenario.analyses.orders == OrdersSpecification(thresholds: [0.1, 0.01, 0.001]))
+        // A plain `starts: 50` keeps its first meaning: starts drawn like `init`.
         #expect(scenario.analyses.fixedPoints == FixedPointsSpecification(
-            methods: [.newton, .deflation, .homotopy, .plateau], starts: 50, seed: 3,
+            methods: [.newton, .deflation, .homotopy, .plateau], starts: 50, startDistribution: nil, seed: 3,
             consistencyTolerance: 1e-6, gradientTolerance: 1e-10, eigenvalueTolerance: 1e-8))
         #expect(scenario.analyses.continuation == ContinuationSpecification(
             parameter: .beta, from: 0.0, to: 1.0, start: .initialization,
@@ -50,7 +51,7 @@ struct DesignExampleTests {
             analyses: AnalysesSpecification(
                 trajectory: TrajectorySpecification(),
                 orders: OrdersSpecification(),
-                fixedPoints: FixedPointsSpecification(),
+                fixedPoints: FixedPointsSpecification(methods: [.newton, .deflation, .homotopy, .plateau], startDistribution: nil),
                 continuation: ContinuationSpecification(parameter: .beta, from: 0, to: 1),
                 basins: BasinsSpecification(plane: .axes(x: "W[0,0]", y: "b[0]", center: .initialization)),
                 portrait: PortraitSpecification(plane: .axes(x: "W[0,0]", y: "W[0,1]", center: .initialization))),

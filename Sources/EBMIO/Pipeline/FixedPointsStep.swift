@@ -68,4 +68,6 @@ final class CheckpointedPhases: FixedPointPhases {
     }
 
     func removeCheckpoints() { for remove in removals { remove() } }
+
+    var layout: String { run.scheduler.layout }
 }
