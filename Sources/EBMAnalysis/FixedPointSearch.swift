@@ -21,14 +21,18 @@ public enum FixedPointMethod: String, CaseIterable, Codable, Sendable {
 
 /// The fixed-point problem: the stationary points of `dθ/dt = -∇L(θ)`.
 /// The flow problem supplies the trajectory seeds; `startDistribution`
-/// draws random starts (seeded per start).
+/// draws random starts for Newton (seeded per start), `flowStarts` those of
+/// the `flows` method (learning's own initialisations: drawn like `init`).
 public struct FixedPointProblem: Sendable {
     public let flow: GradientFlowProblem
     public let startDistribution: @Sendable (UInt64) throws -> [Double]
+    public let flowStarts: @Sendable (UInt64) throws -> [Double]
 
-    public init(flow: GradientFlowProblem, startDistribution: @escaping @Sendable (UInt64) throws -> [Double]) {
+    public init(flow: GradientFlowProblem, startDistribution: @escaping @Sendable (UInt64) throws -> [Double],
+                flowStarts: (@Sendable (UInt64) throws -> [Double])? = nil) {
         self.flow = flow
         self.startDistribution = startDistribution
+        self.flowStarts = flowStarts ?? startDistribution
     }
 
     public var objective: LearningObjective { flow.objective }
@@ -236,7 +240,7 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
     let flowEnd = problem.flow.endTime
     if search.methods.contains(.flows) {
         let flowStarts = [objective.freeParameters(problem.flow.initialParameters)]
-            + (try (0..<search.flows).map { try problem.startDistribution(search.seed &+ 1_000_003 &+ UInt64($0)) })
+            + (try (0..<search.flows).map { try problem.flowStarts(search.seed &+ 1_000_003 &+ UInt64($0)) })
         progress?("fixed points: \(flowStarts.count) flows to t = \(flowEnd), Newton from their plateaus")
         let units = FlowSeedUnits(objective: objective, method: search.flowMethod, starts: flowStarts, endTime: flowEnd,
                                   gradientTolerance: problem.flow.gradientTolerance, newtonTolerance: search.gradientTolerance)

@@ -130,11 +130,15 @@ public enum FixedPointFiles {
     /// `enumeration.dat`: the catalog's size as the search's units were
     /// taken in order (per batch of Newton starts, then per method).
     public static func enumeration(_ report: FixedPointReport, scenario: String) -> DataFile {
-        var file = DataFile(scenario: scenario, columns: ["step", "units", "rows", "effective_models", "method"])
-        file.comment("units: units of the method taken so far (Newton starts in batches); rows and effective_models: the catalog's size then")
+        var file = DataFile(scenario: scenario, columns: ["step", "units", "all_units", "rows", "effective_models", "method"])
+        file.comment("units: units of the method taken so far (Newton starts in batches); all_units: of every method so far")
+        file.comment("rows and effective_models: the catalog's size then (a curve that flattens: the search saturates)")
         file.comment("last quarter of the Newton starts found a new row: " + (report.lastQuarterFoundNew.map { $0 ? "yes" : "no" } ?? "no Newton starts"))
+        var earlier = 0
         for (step, entry) in report.enumeration.enumerated() {
-            file.append(cells: [String(step), String(entry.units), String(entry.rows), String(entry.models), entry.method])
+            if step > 0 && report.enumeration[step - 1].method != entry.method { earlier += report.enumeration[step - 1].units }
+            file.append(cells: [String(step), String(entry.units), String(earlier + entry.units), String(entry.rows),
+                                String(entry.models), entry.method])
         }
         return file
     }

@@ -12,6 +12,7 @@ public struct PlotRenderer {
         ("basins.gp", "basins.dat"),
         ("portrait.gp", "field.dat"),
         ("fixed_points.gp", "fixed_points.dat"),
+        ("enumeration.gp", "enumeration.dat"),
         ("bifurcation.gp", "bifurcation.dat"),
         ("likelihood.gp", "trajectory.dat"),
     ]

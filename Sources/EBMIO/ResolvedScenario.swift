@@ -106,21 +106,29 @@ public struct ResolvedScenario {
         let model = self.model
         let objective = self.objective
         let draw: @Sendable (UInt64) throws -> [Double]
+        let likeInit = initLikeDraw
         if let starts {
             let center = center ?? [Double](repeating: 0, count: objective.dimension)
             let (scale, normal) = (starts.scale, starts.kind == .normal)
-            return FixedPointProblem(flow: flowProblem) { seed in
+            return FixedPointProblem(flow: flowProblem, startDistribution: { seed in
                 let draw: Initialization = normal ? .normal(scale: scale, seed: seed) : .uniform(scale: scale, seed: seed)
                 let offset: [Double] = objective.freeParameters(try draw.parameters(for: model))
                 return zip(offset, center).map { $0 + $1 }
-            }
+            }, flowStarts: { seed in objective.freeParameters(try likeInit(seed)) })
         }
-        switch scenario.initialization {
-        case let .normal(scale, _): draw = { try Initialization.normal(scale: scale, seed: $0).parameters(for: model) }
-        case let .uniform(scale, _): draw = { try Initialization.uniform(scale: scale, seed: $0).parameters(for: model) }
-        case .zeros, .values: draw = { try Initialization.normal(scale: 1, seed: $0).parameters(for: model) }
-        }
+        draw = likeInit
         return FixedPointProblem(flow: flowProblem) { seed in objective.freeParameters(try draw(seed)) }
+    }
+
+    /// Full parameters drawn like `init` from `seed` (a unit normal for
+    /// `zeros` and `values`, which have no distribution).
+    var initLikeDraw: @Sendable (UInt64) throws -> [Double] {
+        let model = self.model
+        switch scenario.initialization {
+        case let .normal(scale, _): return { try Initialization.normal(scale: scale, seed: $0).parameters(for: model) }
+        case let .uniform(scale, _): return { try Initialization.uniform(scale: scale, seed: $0).parameters(for: model) }
+        case .zeros, .values: return { try Initialization.normal(scale: 1, seed: $0).parameters(for: model) }
+        }
     }
 
     static func wrap(_ body: () throws -> Target) throws -> Target {
