@@ -143,7 +143,8 @@ final class CheckpointClock {
 
 /// The checkpoint files an interrupted run may leave.
 enum Checkpoints {
-    static let analyses = [BasinRowUnits.analysis, OrderConvergenceUnits.analysis, NewtonStartUnits.analysis]
+    static let analyses = [BasinRowUnits.analysis, OrderConvergenceUnits.analysis, NewtonStartUnits.analysis,
+                           ContinuationStartUnits.analysis]
     static func existing(in folder: String) -> [String] {
         analyses.map { UnitCheckpoint<Int>.path($0, in: folder) }.filter { FileManager.default.fileExists(atPath: $0) }
     }

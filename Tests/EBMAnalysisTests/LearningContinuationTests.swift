@@ -17,9 +17,10 @@ import Glibc
         let base = try Target.random(spins: 3, seed: 4, orders: [1, 2, 3], scales: [0.5, 0.4, 0.3])
         let model = GeneralisedIsingModel(spins: 3, order: 3)
         let objective = LearningObjective(model: model, target: base)
-        let system = LearningContinuationSystem(family: try TargetFamily(parameter: .beta, base: base), objective: objective)
-        let branches = try bifurcationDiagram(system: system, starts: [[Double](repeating: 0, count: 7)], from: 0, to: 1,
-                                              method: Self.method, tolerances: ClassificationTolerances())
+        let branches = try bifurcationDiagram(ContinuationStartUnits(
+            family: try TargetFamily(parameter: .beta, base: base), objective: objective,
+            starts: [[Double](repeating: 0, count: 7)], from: 0, to: 1, method: Self.method,
+            tolerances: ClassificationTolerances())).branches
         #expect(branches.count == 1)
         let branch = branches[0]
         #expect(branch.points.count > 10)
@@ -61,9 +62,9 @@ import Glibc
         var values = [Double](repeating: 0, count: 7)
         values[3] = 0.5
         let objective = LearningObjective(model: model, target: base, frozen: [0, 1, 2, 3], frozenValues: values)
-        let system = LearningContinuationSystem(family: try TargetFamily(parameter: .beta, base: base), objective: objective)
-        let branches = try bifurcationDiagram(system: system, starts: [[0, 0, 0]], from: 0, to: 3,
-                                              method: Self.method, tolerances: ClassificationTolerances())
+        let branches = try bifurcationDiagram(ContinuationStartUnits(
+            family: try TargetFamily(parameter: .beta, base: base), objective: objective, starts: [[0, 0, 0]],
+            from: 0, to: 3, method: Self.method, tolerances: ClassificationTolerances())).branches
         let t2 = pow(tanh(0.5), 2)
         let c = (1 / (1 - t2) - 1) / 2
         let y = (1 + 3 * c) / (1 - c)           // e^{2β}
