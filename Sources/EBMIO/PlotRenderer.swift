@@ -13,6 +13,7 @@ public struct PlotRenderer {
         ("portrait.gp", "field.dat"),
         ("fixed_points.gp", "fixed_points.dat"),
         ("bifurcation.gp", "bifurcation.dat"),
+        ("special_curves.gp", "special_curves.dat"),
         ("likelihood.gp", "trajectory.dat"),
     ]
     /// Scripts that also need a column of their data file.
