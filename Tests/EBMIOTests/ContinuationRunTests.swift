@@ -49,4 +49,20 @@ import EBMIO
             ["run", folder + "/c.yaml", "--threads", "1"], checkpoint: ".checkpoint-continuation.json",
             files: ["bifurcation.dat", "bifurcation_points.dat", "special_curves.dat", "summary.json"])
     }
+
+    /// The phase-diagram scenario: `ebmflow plot` renders the bifurcation
+    /// diagram and the phase diagram, and `special_curves.dat` names its
+    /// columns after the two parameters.
+    @Test func phaseDiagramIsPlotted() throws {
+        let folder = temporaryFolder()
+        let result = try runEbmflow(["run", repositoryRoot + "/scenarios/phase-diagram-rbm.yaml", "--output", folder, "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let curves = try String(contentsOfFile: folder + "/special_curves.dat", encoding: .utf8)
+        #expect(curves.contains("# columns: curve type beta mix theta_norm a[0]"))
+        let written = try PlotRenderer(scriptsFolder: repositoryRoot + "/plots").render(folder: folder)
+        #expect(Set(written.map { ($0 as NSString).lastPathComponent }) == ["bifurcation.png", "special_curves.png"])
+        for png in written {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: png)).count > 1000)
+        }
+    }
 }
