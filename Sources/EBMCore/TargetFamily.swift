@@ -78,3 +78,108 @@ public struct TargetFamily: Sendable {
         }
     }
 }
+
+extension TargetFamily.Parameter {
+    /// Where the parameter may go: a mixture weight in [0, 1], a pseudocount
+    /// `>= 0`, anything finite otherwise.
+    public var domain: ClosedRange<Double> {
+        switch self {
+        case .mix: return 0...1
+        case .pseudocount: return 0...Double.infinity
+        default: return -Double.infinity...Double.infinity
+        }
+    }
+}
+
+/// A two-parameter family of targets `q_{λ,μ}` with both derivatives, for
+/// following folds and branch points in the plane of two parameters. The
+/// parameters act in one order whichever is first: target couplings are
+/// set (`J{...}`), then all couplings are multiplied by `beta`, and `mix`
+/// applies last:
+///
+///     r ∝ exp(β Σ_{a≠0} J_a χ_a)   (J_a = the coupling's value where it is a parameter)
+///     r_α = (c + α) / (N + α 2^n)  (pseudocount instead, which combines only with mix)
+///     q = (1 - μ) u + μ r,
+///
+/// with `∂r/∂p = r (∂ℓ/∂p - E_r ∂ℓ/∂p)`, `ℓ = log r`, `∂ℓ/∂β = Σ J_a χ_a`,
+/// `∂ℓ/∂J_a = β χ_a`, and `∂q/∂μ = r - u`, `∂q/∂p = μ ∂r/∂p` for the others.
+/// A parameter that is not one of the two keeps the base target's value
+/// (`beta` = 1, `mix` = 1).
+public struct TwoParameterTargetFamily: Sendable {
+    public let first: TargetFamily.Parameter
+    public let second: TargetFamily.Parameter
+    public let spins: Int
+    let base: Target
+    let counts: [Double]?
+
+    public init(first: TargetFamily.Parameter, second: TargetFamily.Parameter, base: Target, counts: [Double]? = nil) throws {
+        guard first != second else { throw TargetError("the two continuation parameters must differ") }
+        for p in [first, second] { _ = try TargetFamily(parameter: p, base: base, counts: counts) }
+        let pair = [first, second]
+        if pair.contains(.pseudocount) && !pair.contains(.mix) {
+            throw TargetError("the pseudocount combines only with mix in two parameters")
+        }
+        self.first = first
+        self.second = second
+        self.spins = base.spins
+        self.base = base
+        self.counts = counts
+    }
+
+    private func value(_ p: TargetFamily.Parameter, _ λ: Double, _ μ: Double) -> Double? {
+        p == first ? λ : (p == second ? μ : nil)
+    }
+
+    /// `r` (before `mix`) and `∂r/∂λ`, `∂r/∂μ` (zero for `mix`).
+    private func unmixed(_ λ: Double, _ μ: Double) throws -> (r: [Double], first: [Double], second: [Double]) {
+        let states = base.stateCount
+        func derivative(_ p: TargetFamily.Parameter, r: [Double], dl: (TargetFamily.Parameter) -> [Double]?) -> [Double] {
+            guard let d = dl(p) else { return [Double](repeating: 0, count: states) }
+            var mean = 0.0
+            for x in 0..<states { mean += r[x] * d[x] }
+            return (0..<states).map { r[$0] * (d[$0] - mean) }
+        }
+        if let α = value(.pseudocount, λ, μ) {
+            guard α >= 0 else { throw TargetError("the pseudocount must be >= 0, got \(α)") }
+            let c = counts!
+            let total = c.reduce(0, +) + α * Double(states)
+            let r = c.map { ($0 + α) / total }
+            let dr = r.map { (1 - Double(states) * $0) / total }
+            let zero = [Double](repeating: 0, count: states)
+            return (r, first == .pseudocount ? dr : zero, second == .pseudocount ? dr : zero)
+        }
+        var j = base.couplings
+        j[0] = 0
+        for p in [first, second] {
+            if case let .coupling(mask) = p { j[mask] = value(p, λ, μ)! }
+        }
+        let β = value(.beta, λ, μ) ?? 1
+        var f = j
+        Walsh.transform(&f)
+        let target = try Target(spins: spins, unnormalisedLogProbabilities: f.map { β * $0 })
+        let r = target.probabilities
+        let dl: (TargetFamily.Parameter) -> [Double]? = { p in
+            switch p {
+            case .beta: return f
+            case let .coupling(mask): return (0..<states).map { β * Walsh.character(mask, $0) }
+            default: return nil
+            }
+        }
+        return (r, derivative(first, r: r, dl: dl), derivative(second, r: r, dl: dl))
+    }
+
+    /// `q_{λ,μ}` and its derivatives in `λ` and `μ` over all states.
+    public func target(first λ: Double, second μ: Double) throws -> (target: Target, first: [Double], second: [Double]) {
+        for (p, v) in [(first, λ), (second, μ)] where !p.domain.contains(v) {
+            throw TargetError(p == .mix ? "the mixture weight must be in [0, 1], got \(v)" : "the pseudocount must be >= 0, got \(v)")
+        }
+        let (r, dλ, dμ) = try unmixed(λ, μ)
+        guard let w = value(.mix, λ, μ) else {
+            return (try Target(spins: spins, unnormalisedLogProbabilities: r.map { log($0) }), dλ, dμ)
+        }
+        let u = 1 / Double(base.stateCount)
+        let q = try Target(spins: spins, unnormalisedLogProbabilities: r.map { log((1 - w) * u + w * $0) })
+        let mixDerivative = r.map { $0 - u }
+        return (q, first == .mix ? mixDerivative : dλ.map { w * $0 }, second == .mix ? mixDerivative : dμ.map { w * $0 })
+    }
+}

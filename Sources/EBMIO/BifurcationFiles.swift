@@ -12,6 +12,10 @@ public enum BifurcationFiles {
                             constants: [("parameter", parameter), ("branches", "\(branches.count)")])
         file.comment("one data set (gnuplot index) per branch; index = number of unstable directions (Hessian eigenvalues < -eigen_tol)")
         file.comment("branch parents: " + branches.map { "\($0.id)<-\($0.parent.map(String.init) ?? "start")" }.joined(separator: " "))
+        // A branch that did not reach an end of the range says why.
+        for branch in branches where branch.status != "reachedBound" {
+            file.comment("branch \(branch.id) ended early: \(branch.status)" + (branch.failure.map { ": \($0)" } ?? ""))
+        }
         for branch in branches {
             for point in branch.points {
                 var cells = [String(branch.id), DataFile.format(point.lambda), DataFile.format(point.loss),

@@ -14,6 +14,7 @@ public struct PlotRenderer {
         ("fixed_points.gp", "fixed_points.dat"),
         ("enumeration.gp", "enumeration.dat"),
         ("bifurcation.gp", "bifurcation.dat"),
+        ("special_curves.gp", "special_curves.dat"),
         ("likelihood.gp", "trajectory.dat"),
     ]
     /// Scripts that also need a column of their data file.

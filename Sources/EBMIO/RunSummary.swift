@@ -74,12 +74,14 @@ public struct RunSummary: Codable {
     public var trajectory: TrajectoryResult?
     public var orders: OrdersSummary?
     public var heldOut: HeldOut?
+    public var continuation: ContinuationSummary?
 
     enum CodingKeys: String, CodingKey {
         case ebmflow, scenario, scenarioHash = "scenario_hash", spins, model, parameters
         case freeParameters = "free_parameters", frozen, targetEntropy = "target_entropy", expressivity, integrator, trajectory
         case orders
         case heldOut = "held_out"
+        case continuation
     }
 
     public init(resolved: ResolvedScenario, linearSolver: String) {

@@ -47,6 +47,23 @@ public struct ContinuationSpecification: Sendable, Equatable {
         }
     }
 
+    /// `curve`: a second parameter in which every fold and branch point
+    /// found is followed as a curve of the plane of both.
+    public struct Curve: Sendable, Equatable {
+        public var parameter: Parameter
+        /// The second parameter's value during the first continuation (where
+        /// the curves start).
+        public var from: Double
+        /// The other end of its range.
+        public var to: Double
+
+        public init(parameter: Parameter, from: Double, to: Double) {
+            self.parameter = parameter
+            self.from = from
+            self.to = to
+        }
+    }
+
     public var parameter: Parameter
     /// The value of the parameter where continuation starts.
     public var from: Double
@@ -56,9 +73,11 @@ public struct ContinuationSpecification: Sendable, Equatable {
     public var step: StepSizes
     /// `max_points`: the most points computed along all branches; at least 2.
     public var maxPoints: Int
+    public var curve: Curve?
 
     public init(parameter: Parameter, from: Double, to: Double, start: Start = .initialization,
-                step: StepSizes = StepSizes(), maxPoints: Int = 5000) {
+                step: StepSizes = StepSizes(), maxPoints: Int = 5000, curve: Curve? = nil) {
+        self.curve = curve
         self.parameter = parameter
         self.from = from
         self.to = to
@@ -69,7 +88,7 @@ public struct ContinuationSpecification: Sendable, Equatable {
 }
 
 extension ContinuationSpecification {
-    static let keys = ["parameter", "from", "to", "start", "step", "max_points"]
+    static let keys = ["parameter", "from", "to", "start", "step", "max_points", "curve"]
     static let parameterForms = "beta, mix, pseudocount or a target coupling \"J{i,j,...}\""
 
     /// `isDataTarget`: whether the target is `data`, the only kind with a pseudocount.
@@ -79,7 +98,24 @@ extension ContinuationSpecification {
         let parameter = reader.required("parameter", in: map, parameterForms).flatMap {
             decodeParameter($0, spins: spins, isDataTarget: isDataTarget, reader: reader)
         }
+        let (from, to) = decodeRange(map, parameter: parameter, reader: reader)
+        let start: Start? = reader.value(map["start"]) { reader.choice($0, "continuation start") }
+        let step = map["step"].flatMap { decodeStep($0, reader: reader) }
+        let maxPoints = reader.value(map["max_points"], reader.integer, ScenarioReader.atLeast(2, "max_points"))
+        let curve = map["curve"].flatMap { decodeCurve($0, first: parameter, spins: spins, isDataTarget: isDataTarget, reader: reader) }
+        guard let parameter, let from, let to else { return nil }
+        if map["curve"] != nil && curve == nil { return nil }
+        let defaults = ContinuationSpecification(parameter: parameter, from: from, to: to)
+        return ContinuationSpecification(parameter: parameter, from: from, to: to, start: start ?? defaults.start,
+                                         step: step ?? defaults.step, maxPoints: maxPoints ?? defaults.maxPoints, curve: curve)
+    }
+
+    /// `from` and `to` of a block, each inside the parameter's range and
+    /// different from each other.
+    private static func decodeRange(_ map: ScenarioMap, parameter: Parameter?,
+                                    reader: ScenarioReader) -> (Double?, Double?) {
         let domain: (Double) -> String? = { value in
+            guard value.isFinite else { return "the value must be finite" }
             switch parameter {
             case .mix: return (0...1).contains(value) ? nil : "the mixture weight must lie in [0, 1]"
             case .pseudocount: return value >= 0 ? nil : "a pseudocount must be >= 0"
@@ -94,13 +130,30 @@ extension ContinuationSpecification {
             reader.report("`from` and `to` are both \(ScenarioReader.format(from)): there is nothing to continue",
                           about: node)
         }
-        let start: Start? = reader.value(map["start"]) { reader.choice($0, "continuation start") }
-        let step = map["step"].flatMap { decodeStep($0, reader: reader) }
-        let maxPoints = reader.value(map["max_points"], reader.integer, ScenarioReader.atLeast(2, "max_points"))
+        return (from, to)
+    }
+
+    private static func decodeCurve(_ node: ScenarioNode, first: Parameter?, spins: Int?, isDataTarget: Bool,
+                                    reader: ScenarioReader) -> Curve? {
+        guard let map = reader.block(node, keys: ["parameter", "from", "to"]) else { return nil }
+        let parameterNode = reader.required("parameter", in: map, "the second parameter, " + parameterForms)
+        let parameter = parameterNode.flatMap { decodeParameter($0, spins: spins, isDataTarget: isDataTarget, reader: reader) }
+        if let parameter, let first, let parameterNode {
+            if parameter == first {
+                reader.report("the curve's parameter must differ from the continuation parameter `\(first.name)`; "
+                              + "choose another of \(parameterForms)", about: parameterNode)
+                return nil
+            }
+            let pair = [parameter, first]
+            if pair.contains(.pseudocount) && !pair.contains(.mix) {
+                reader.report("the pseudocount combines only with `mix` in two parameters; "
+                              + "use `mix` with `pseudocount`", about: parameterNode)
+                return nil
+            }
+        }
+        let (from, to) = decodeRange(map, parameter: parameter, reader: reader)
         guard let parameter, let from, let to else { return nil }
-        let defaults = ContinuationSpecification(parameter: parameter, from: from, to: to)
-        return ContinuationSpecification(parameter: parameter, from: from, to: to, start: start ?? defaults.start,
-                                         step: step ?? defaults.step, maxPoints: maxPoints ?? defaults.maxPoints)
+        return Curve(parameter: parameter, from: from, to: to)
     }
 
     private static func decodeParameter(_ node: ScenarioNode, spins: Int?, isDataTarget: Bool,

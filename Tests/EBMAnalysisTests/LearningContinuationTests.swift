@@ -17,9 +17,10 @@ import Glibc
         let base = try Target.random(spins: 3, seed: 4, orders: [1, 2, 3], scales: [0.5, 0.4, 0.3])
         let model = GeneralisedIsingModel(spins: 3, order: 3)
         let objective = LearningObjective(model: model, target: base)
-        let system = LearningContinuationSystem(family: try TargetFamily(parameter: .beta, base: base), objective: objective)
-        let branches = try bifurcationDiagram(system: system, starts: [[Double](repeating: 0, count: 7)], from: 0, to: 1,
-                                              method: Self.method, tolerances: ClassificationTolerances())
+        let branches = try bifurcationDiagram(ContinuationStartUnits(
+            family: try TargetFamily(parameter: .beta, base: base), objective: objective,
+            starts: [[Double](repeating: 0, count: 7)], from: 0, to: 1, method: Self.method,
+            tolerances: ClassificationTolerances())).branches
         #expect(branches.count == 1)
         let branch = branches[0]
         #expect(branch.points.count > 10)
@@ -61,9 +62,9 @@ import Glibc
         var values = [Double](repeating: 0, count: 7)
         values[3] = 0.5
         let objective = LearningObjective(model: model, target: base, frozen: [0, 1, 2, 3], frozenValues: values)
-        let system = LearningContinuationSystem(family: try TargetFamily(parameter: .beta, base: base), objective: objective)
-        let branches = try bifurcationDiagram(system: system, starts: [[0, 0, 0]], from: 0, to: 3,
-                                              method: Self.method, tolerances: ClassificationTolerances())
+        let branches = try bifurcationDiagram(ContinuationStartUnits(
+            family: try TargetFamily(parameter: .beta, base: base), objective: objective, starts: [[0, 0, 0]],
+            from: 0, to: 3, method: Self.method, tolerances: ClassificationTolerances())).branches
         let t2 = pow(tanh(0.5), 2)
         let c = (1 / (1 - t2) - 1) / 2
         let y = (1 + 3 * c) / (1 - c)           // e^{2β}
@@ -86,5 +87,104 @@ import Glibc
             #expect(end.loss < trivial.last!.loss)
         }
         #expect(abs(ends[0].parameters[4] + ends[1].parameters[4]) < 1e-8)
+    }
+
+    /// The rbm(h=1) of `rbmPitchforkAtTheClosedFormBeta` at β = 1, a, b frozen.
+    static func frozenRBM() throws -> (base: Target, objective: LearningObjective) {
+        let base = try Target(spins: 3, couplings: [(3, 0.5), (5, 0.5), (6, 0.5)])
+        let model = RestrictedBoltzmannMachine(spins: 3, hidden: 1)
+        var values = [Double](repeating: 0, count: 7)
+        values[3] = 0.5
+        return (base, LearningObjective(model: model, target: base, frozen: [0, 1, 2, 3], frozenValues: values))
+    }
+
+    /// The triangle's pair correlation c(β) = (e^{2β} - 1)/(e^{2β} + 3); mixing
+    /// with the uniform distribution multiplies it by μ, so the W = 0 branch
+    /// point lies where 1 + 2μc(β) = 1/(1 - tanh² 0.5) = cosh² 0.5.
+    static func pairCorrelation(_ beta: Double) -> Double { (exp(2 * beta) - 1) / (exp(2 * beta) + 3) }
+    static let criticalCorrelation = (pow(cosh(0.5), 2) - 1) / 2
+
+    /// `mix` from 0.05 to 1.0, the edge of its range: every branch runs to
+    /// exactly 1.0 (none aborts by stepping past it) and the branch point is
+    /// the closed form μ* = c*/c(1).
+    @Test func mixContinuationRunsToTheEdgeOfItsRange() throws {
+        let (base, objective) = try Self.frozenRBM()
+        let diagram = try bifurcationDiagram(ContinuationStartUnits(
+            family: try TargetFamily(parameter: .mix, base: base), objective: objective, starts: [[0, 0, 0]],
+            from: 0.05, to: 1.0, method: Self.method, tolerances: ClassificationTolerances()))
+        #expect(diagram.branches.count == 3)
+        for branch in diagram.branches {
+            #expect(branch.status == "reachedBound" && branch.failure == nil)
+            #expect(branch.points.last!.lambda == 1.0)
+        }
+        let bp = try #require(diagram.branches[0].specialPoints.first { $0.kind == .branchPoint })
+        let expected = Self.criticalCorrelation / Self.pairCorrelation(1)
+        #expect(abs(bp.parameter - expected) < 1e-9, "\(bp.parameter) vs \(expected)")
+    }
+
+    /// ∂q/∂λ and ∂q/∂μ of two-parameter families against central differences,
+    /// and the (beta, mix) family against its definition (1 - μ) u + μ q_β.
+    @Test(arguments: [(TargetFamily.Parameter.beta, TargetFamily.Parameter.mix), (.mix, .beta),
+                      (.coupling(mask: 3), .beta), (.coupling(mask: 5), .coupling(mask: 6)), (.pseudocount, .mix)])
+    func twoParameterFamilyDerivatives(_ first: TargetFamily.Parameter, _ second: TargetFamily.Parameter) throws {
+        let base = try Target.random(spins: 3, seed: 9, orders: [1, 2, 3], scales: [0.4, 0.4, 0.4])
+        let family = try TwoParameterTargetFamily(first: first, second: second, base: base, counts: [3.0, 0, 5, 1, 2, 7, 0, 4])
+        let λ = 0.6, μ = 0.7, h = 1e-6
+        let (_, dλ, dμ) = try family.target(first: λ, second: μ)
+        let numericλ = zip(try family.target(first: λ + h, second: μ).target.probabilities,
+                           try family.target(first: λ - h, second: μ).target.probabilities).map { ($0 - $1) / (2 * h) }
+        let numericμ = zip(try family.target(first: λ, second: μ + h).target.probabilities,
+                           try family.target(first: λ, second: μ - h).target.probabilities).map { ($0 - $1) / (2 * h) }
+        #expect(Vector.maxAbs(Vector.difference(dλ, numericλ)) < 1e-8)
+        #expect(Vector.maxAbs(Vector.difference(dμ, numericμ)) < 1e-8)
+        if first == .beta && second == .mix {
+            let qβ = try base.atInverseTemperature(λ).probabilities
+            let expected = qβ.map { (1 - μ) / 8 + μ * $0 }
+            #expect(Vector.maxAbs(Vector.difference(try family.target(first: λ, second: μ).target.probabilities, expected)) < 1e-14)
+        }
+    }
+
+    /// The learning system's ∂F/∂μ against central differences.
+    @Test func twoParameterSystemSecondDerivative() throws {
+        let base = try Target.random(spins: 3, seed: 9, orders: [1, 2, 3], scales: [0.4, 0.4, 0.4])
+        let model = RestrictedBoltzmannMachine(spins: 3, hidden: 2)
+        let system = LearningTwoParameterSystem(family: try TwoParameterTargetFamily(first: .beta, second: .mix, base: base),
+                                                objective: LearningObjective(model: model, target: base))
+        var g = SeededGenerator(seed: 3)
+        let theta = (0..<model.parameterCount).map { _ in 0.5 * g.nextNormal() }
+        let h = 1e-5
+        for (analytic, plus, minus) in [
+            (try system.firstDerivative(theta, first: 1.2, second: 0.6), try system.residual(theta, first: 1.2 + h, second: 0.6),
+             try system.residual(theta, first: 1.2 - h, second: 0.6)),
+            (try system.secondDerivative(theta, first: 1.2, second: 0.6), try system.residual(theta, first: 1.2, second: 0.6 + h),
+             try system.residual(theta, first: 1.2, second: 0.6 - h)),
+        ] {
+            let numeric = zip(plus, minus).map { ($0 - $1) / (2 * h) }
+            #expect(Vector.norm(Vector.difference(analytic, numeric)) <= 1e-6 * max(Vector.norm(analytic), 1e-8))
+        }
+    }
+
+    /// The W = 0 branch point followed in (β, mix): on the whole curve
+    /// 1 + 2μc(β) = cosh² 0.5, i.e. μ = c*/c(β), to 1e-6; W stays 0 and the
+    /// curve ends on the edges mix = 1 and mix = 0.2.
+    @Test func branchPointCurveInBetaAndMixMatchesTheClosedForm() throws {
+        let (base, objective) = try Self.frozenRBM()
+        let family = try TwoParameterTargetFamily(first: .beta, second: .mix, base: base)
+        let diagram = try bifurcationDiagram(ContinuationStartUnits(
+            family: try TargetFamily(parameter: .beta, base: base), objective: objective, starts: [[0, 0, 0]],
+            from: 0, to: 3, method: Self.method, tolerances: ClassificationTolerances(),
+            curves: CurveSettings(family: family, from: 1.0, to: 0.2)))
+        let curves = diagram.curves.filter { $0.kind == .branchPoint }
+        #expect(curves.count == 1)
+        let curve = try #require(curves.first)
+        #expect(curve.points.count > 10)
+        var worst = 0.0
+        for point in curve.points {
+            worst = max(worst, abs(point.second - Self.criticalCorrelation / Self.pairCorrelation(point.first)))
+            #expect(Vector.maxAbs(Array(point.parameters[4...])) < 1e-10)
+        }
+        #expect(worst < 1e-6, "largest |μ - c*/c(β)| = \(worst)")
+        let edges = curve.events.filter { $0.kind == "edge" }.map(\.second).sorted()
+        #expect(edges == [0.2, 1.0])
     }
 }

@@ -5,26 +5,38 @@ import EBMSolvers
 import Foundation
 
 /// `continuation`: branches of fixed points as a target parameter moves,
-/// their special points, branch switching.
+/// their special points, branch switching, and with `curve` the special
+/// points' curves in two parameters. One checkpointed work unit per start.
 enum ContinuationStep {
+
+    static func family(_ parameter: ContinuationSpecification.Parameter) -> TargetFamily.Parameter {
+        switch parameter {
+        case .beta: return .beta
+        case .mix: return .mix
+        case .pseudocount: return .pseudocount
+        case let .coupling(sites): return .coupling(mask: Walsh.mask(of: sites))
+        }
+    }
 
     static func run(_ run: RunContext) throws {
         guard let spec = run.scenario.analyses.continuation else { return }
         let (resolved, catalog, tolerances, progress, name) = (run.resolved, run.catalog, run.tolerances, run.progress, run.name)
-        let parameter: TargetFamily.Parameter
-        switch spec.parameter {
-        case .beta: parameter = .beta
-        case .mix: parameter = .mix
-        case .pseudocount: parameter = .pseudocount
-        case let .coupling(sites): parameter = .coupling(mask: Walsh.mask(of: sites))
-        }
         let family: TargetFamily
         do {
-            family = try TargetFamily(parameter: parameter, base: resolved.baseTarget, counts: resolved.counts)
+            family = try TargetFamily(parameter: Self.family(spec.parameter), base: resolved.baseTarget, counts: resolved.counts)
         } catch let error as TargetError {
             throw ResolutionError(keyPath: "analyses.continuation.parameter", message: error.message)
         }
-        let system = LearningContinuationSystem(family: family, objective: resolved.objective)
+        var curves: CurveSettings? = nil
+        if let curve = spec.curve {
+            do {
+                let two = try TwoParameterTargetFamily(first: Self.family(spec.parameter), second: Self.family(curve.parameter),
+                                                       base: resolved.baseTarget, counts: resolved.counts)
+                curves = CurveSettings(family: two, from: curve.from, to: curve.to)
+            } catch let error as TargetError {
+                throw ResolutionError(keyPath: "analyses.continuation.curve.parameter", message: error.message)
+            }
+        }
         let objective = resolved.objective
         let starts: [[Double]]
         switch spec.start {
@@ -38,17 +50,45 @@ enum ContinuationStep {
         }
         let method = try PseudoArclength(step: try StepControl(initial: spec.step.initial, minimum: spec.step.minimum, maximum: spec.step.maximum),
                                          maxPoints: spec.maxPoints)
-        progress.say("continuation: \(starts.count) start(s) in \(spec.parameter.name) from \(spec.from) to \(spec.to)")
-        let branches = try bifurcationDiagram(system: system, starts: starts, from: spec.from, to: spec.to, method: method,
-                                              tolerances: tolerances) { progress.say($0) }
+        let units = ContinuationStartUnits(family: family, objective: objective, starts: starts, from: spec.from, to: spec.to,
+                                           method: method, tolerances: tolerances, curves: curves, stop: run.options.stop)
+        let curveName = spec.curve.map { " and curves in \($0.parameter.name) from \($0.from) to \($0.to)" } ?? ""
+        progress.say("continuation: \(starts.count) start(s) in \(spec.parameter.name) from \(spec.from) to \(spec.to)\(curveName)")
+        let checkpointed = try CheckpointedRun(ContinuationStartUnits.self, scenario: run.scenario, units: units.count,
+                                               folder: run.folder, options: run.options, progress: progress)
+        let diagram = try checkpointed.run {
+            // Continuation units are few and each is sequential: one thread per start.
+            try bifurcationDiagram(units, scheduler: LocalScheduler(threads: min(run.options.threads, units.count)),
+                                   completed: checkpointed.completed, onStart: checkpointed.save) { progress.say($0) }
+        }
+        let branches = diagram.branches
         try run.write(BifurcationFiles.branches(branches, model: resolved.model, parameter: spec.parameter.name, scenario: name),
                       "bifurcation.dat")
         try run.write(BifurcationFiles.specialPoints(branches, objective: objective, parameter: spec.parameter.name, scenario: name),
                       "bifurcation_points.dat")
+        if let curve = spec.curve {
+            try run.write(SpecialCurveFiles.curves(diagram, model: resolved.model, first: spec.parameter.name,
+                                                   second: curve.parameter.name, scenario: name), "special_curves.dat")
+        }
+        run.summary.continuation = ContinuationSummary(diagram, parameter: spec.parameter.name, curveParameter: spec.curve?.parameter.name)
         let specials = branches.flatMap { branch in branch.specialPoints.filter { $0.kind != .boundary }.map { (branch.id, $0) } }
         run.report.lines.append("continuation in \(spec.parameter.name): \(branches.count) branches, \(branches.map(\.points.count).reduce(0, +)) points")
         for (id, special) in specials {
             run.report.lines.append("  branch \(id): \(BifurcationFiles.name(special.kind)) at \(spec.parameter.name) = " + String(format: "%.10g", special.parameter))
+        }
+        for branch in branches where branch.status != "reachedBound" {
+            run.report.lines.append("  branch \(branch.id) ended early: \(branch.status)" + (branch.failure.map { ": \($0)" } ?? ""))
+        }
+        for failure in diagram.startFailures {
+            run.report.lines.append("  start \(failure.start) failed: \(failure.reason)")
+        }
+        if let curve = spec.curve {
+            run.report.lines.append("curves in (\(spec.parameter.name), \(curve.parameter.name)): \(diagram.curves.count) curves, "
+                                    + "\(diagram.curves.map(\.points.count).reduce(0, +)) points")
+            for event in diagram.curves.flatMap(\.events) + diagram.crossings where event.kind == "cusp" || event.kind == "crossing" {
+                run.report.lines.append("  curve \(event.curve): \(event.kind) at (\(spec.parameter.name), \(curve.parameter.name)) = ("
+                                        + String(format: "%.10g", event.first) + ", " + String(format: "%.10g", event.second) + ")")
+            }
         }
     }
 }

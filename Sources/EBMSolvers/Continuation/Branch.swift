@@ -28,6 +28,9 @@ public struct Branch {
         case stepTooSmall
         /// The problem's `arclengthLimit` was travelled.
         case reachedArclengthLimit
+        /// The system threw an error the corrector cannot step around
+        /// (`Branch.failure` says which); the points so far are kept.
+        case failed
     }
 
     public let problem: ContinuationProblem
@@ -36,6 +39,8 @@ public struct Branch {
     /// Sorted by arclength.
     public let specialPoints: [SpecialPoint]
     public let status: Status
+    /// Why a `.failed` branch ended (the system's error); nil otherwise.
+    public let failure: String?
     public let statistics: ContinuationStatistics
 
     /// The special points of one kind, in order of arclength.

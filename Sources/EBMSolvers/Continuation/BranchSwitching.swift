@@ -71,7 +71,7 @@ public func switchBranch(at point: SpecialPoint, of branch: Branch, side: Branch
             return try ContinuationProblem(
                 system: problem.system, start: Array(z[0..<n]), parameter: z[n],
                 parameterRange: problem.parameterRange, direction: .along(tangent),
-                arclengthLimit: problem.arclengthLimit)
+                arclengthLimit: problem.arclengthLimit, componentBounds: problem.componentBounds)
         }
         trial /= 2
     }

@@ -15,17 +15,23 @@ import Foundation
 ///    shrinks `h`; easy corrections grow it;
 /// 4. between consecutive points, folds, branch points and stability
 ///    changes are detected by sign changes and located (`SpecialPoint`);
-/// 5. the branch ends on reaching `λmin` or `λmax` (the last point is
-///    corrected with λ fixed at the bound, and a `.boundary` special point
-///    recorded), after `maxPoints` points, after `arclengthLimit`, or when a
-///    step is rejected at the minimum step size.
+/// 5. a predictor leaving `[λmin, λmax]` (or a component bound) is cut to
+///    land on the edge: the point is corrected with that coordinate held
+///    exactly on it, a `.boundary` special point is recorded and the branch
+///    ends; so does a corrected point that crossed an edge (interpolated
+///    back onto it). The branch also ends after `maxPoints` points, after
+///    `arclengthLimit`, when a step is rejected at the minimum step size, or
+///    (`.failed`, with the reason) when the system throws an error;
+/// 6. `shouldStop` is asked before every step.
 ///
 /// - Throws: `ContinuationError.startingPointDidNotConverge` if the start
-///   cannot be corrected; `InvalidArgumentError` if the system returns
-///   arrays of the wrong size; whatever the system's own functions throw.
-///   Failures along the branch end it with a `Branch.Status` instead.
-public func continuation(_ problem: ContinuationProblem, _ method: PseudoArclength) throws -> Branch {
-    try ContinuationRun(problem: problem, method: method).run()
+///   cannot be corrected; `ContinuationError.stopped` when `shouldStop`
+///   says so; `InvalidArgumentError` or the system's own error if they
+///   occur at the start. Failures along the branch end it with a
+///   `Branch.Status` instead.
+public func continuation(_ problem: ContinuationProblem, _ method: PseudoArclength,
+                         shouldStop: () -> Bool = { false }) throws -> Branch {
+    try ContinuationRun(problem: problem, method: method).run(shouldStop: shouldStop)
 }
 
 /// The state of one `continuation(_:_:)` call.
@@ -44,9 +50,9 @@ private final class ContinuationRun {
         self.n = problem.system.dimension
     }
 
-    func finish(_ status: Branch.Status) -> Branch {
+    func finish(_ status: Branch.Status, failure: String? = nil) -> Branch {
         Branch(problem: problem, method: method, points: points, specialPoints: special, status: status,
-               statistics: engine.statistics)
+               failure: failure, statistics: engine.statistics)
     }
 
     /// The branch point at `z` with tangent `t` (if the stability indicator
@@ -58,16 +64,39 @@ private final class ContinuationRun {
                             stepDirection: stepDirection)
     }
 
-    func boundary(at point: Branch.Point, bound: Double) {
+    func boundary(at point: Branch.Point, index: Int, bound: Double) {
+        let value = index == n ? point.parameter : point.x[index]
         special.append(SpecialPoint(
             kind: .boundary, x: point.x, parameter: point.parameter, arclength: point.arclength,
-            arclengthInterval: point.arclength...point.arclength, testFunction: point.parameter - bound,
+            arclengthInterval: point.arclength...point.arclength, testFunction: value - bound,
             isLocated: true, tangent: point.tangent, nullVector: nil, stabilityBefore: point.stability,
             stabilityAfter: point.stability, pointIndex: points.count - 1))
     }
 
-    func run() throws -> Branch {
-        let range = problem.parameterRange
+    /// The first bound the segment `from → to` crosses (or reaches from
+    /// inside), with the fraction `θ ∈ (0, 1]` of the segment where it does.
+    func crossing(from a: [Double], to b: [Double]) -> (index: Int, bound: Double, fraction: Double)? {
+        var best: (index: Int, bound: Double, fraction: Double)? = nil
+        for (i, range) in problem.bounds {
+            for bound in [range.lowerBound, range.upperBound] {
+                let outside = bound == range.upperBound ? b[i] >= bound : b[i] <= bound
+                guard outside, a[i] != bound, b[i] != a[i] else { continue }
+                let θ = (bound - a[i]) / (b[i] - a[i])
+                guard θ > 0, θ <= 1 else { continue }
+                if best == nil || θ < best!.fraction { best = (i, bound, θ) }
+            }
+        }
+        return best
+    }
+
+    /// `e_i` in `ℝⁿ⁺¹`.
+    func axis(_ i: Int) -> [Double] {
+        var e = [Double](repeating: 0, count: n + 1)
+        e[i] = 1
+        return e
+    }
+
+    func run(shouldStop: () -> Bool) throws -> Branch {
         let eλ = engine.parameterAxis
 
         // 1–2. The corrected start and its tangent.
@@ -92,18 +121,34 @@ private final class ContinuationRun {
             throw startFailure()
         }
         points.append(first)
-        let t0λ = first.tangent[n]
-        if (first.parameter == range.upperBound && t0λ > 0) || (first.parameter == range.lowerBound && t0λ < 0) {
-            boundary(at: first, bound: first.parameter)
-            return finish(.reachedBound)
+        let zFirst = first.x + [first.parameter]
+        for (i, range) in problem.bounds {
+            let ti = first.tangent[i]
+            for bound in [range.lowerBound, range.upperBound] where zFirst[i] == bound {
+                if (bound == range.upperBound && ti > 0) || (bound == range.lowerBound && ti < 0) {
+                    boundary(at: first, index: i, bound: bound)
+                    return finish(.reachedBound)
+                }
+            }
         }
+        do {
+            return try follow(first, shouldStop: shouldStop)
+        } catch let error as ContinuationError where error == .stopped {
+            throw error
+        } catch {
+            return finish(.failed, failure: "\(error)")
+        }
+    }
 
+    /// Steps 3–6 from the corrected first point.
+    func follow(_ first: Branch.Point, shouldStop: () -> Bool) throws -> Branch {
         var history = SignHistory(first: first)
         var h = method.step.initial
         let cosMaxTurn = cos(method.step.maximumTurningAngle)
         var previous: Branch.Point? = nil
 
         while true {
+            if shouldStop() { throw ContinuationError.stopped }
             let current = points[points.count - 1]
             if points.count >= method.maxPoints { return finish(.maxPoints) }
             let remaining = problem.arclengthLimit - current.arclength
@@ -125,31 +170,49 @@ private final class ContinuationRun {
                 h = max(step * method.step.shrinkFactor, method.step.minimum)
                 return true
             }
+            /// Newton with coordinate `i` held at `bound`, from `guess`.
+            func land(_ guess: [Double], _ i: Int, _ bound: Double) throws -> [Double]? {
+                var g = guess
+                g[i] = bound
+                guard var z = try engine.correct(g, border: axis(i), value: bound)?.z else { return nil }
+                z[i] = bound
+                return z
+            }
             let predictor = zip(zc, d).map { $0 + step * $1 }
-            guard let correction = try engine.correct(predictor, border: d, value: Vector.dot(d, zc) + step,
-                                                      maximumDistance: step) else {
-                if reject() { continue } else { return finish(.stepTooSmall) }
-            }
-            var z = correction.z
-            var arclength = current.arclength + step
-            var bound: Double? = nil
-            if z[n] > range.upperBound || (z[n] == range.upperBound && current.parameter != z[n]) {
-                bound = range.upperBound
-            } else if z[n] < range.lowerBound || (z[n] == range.lowerBound && current.parameter != z[n]) {
-                bound = range.lowerBound
-            }
-            if let b = bound, z[n] != b {
-                // Land exactly on the bound: interpolate to λ = b, then Newton
-                // with λ held there.
-                let θ = (b - zc[n]) / (z[n] - zc[n])
-                let guess = zip(zc, z).map { $0 + θ * ($1 - $0) }
-                guard let landing = try engine.correct(guess, border: eλ, value: b) else {
+            var z: [Double]
+            var iterations = 0
+            var bound: (index: Int, value: Double)? = nil
+            if let cut = crossing(from: zc, to: predictor) {
+                // 5. The predictor leaves a range: land on its edge instead.
+                let guess = zip(zc, predictor).map { $0 + cut.fraction * ($1 - $0) }
+                guard let landed = try land(guess, cut.index, cut.bound) else {
                     if reject() { continue } else { return finish(.stepTooSmall) }
                 }
-                z = landing.z
-                z[n] = b
-                arclength = current.arclength + Vector.dot(d, Vector.difference(z, zc))
+                z = landed
+                iterations = method.maxCorrectorIterations
+                bound = (cut.index, cut.bound)
+            } else {
+                guard let correction = try engine.correct(predictor, border: d, value: Vector.dot(d, zc) + step,
+                                                          maximumDistance: step) else {
+                    if reject() { continue } else { return finish(.stepTooSmall) }
+                }
+                z = correction.z
+                iterations = correction.iterations
+                if let cut = crossing(from: zc, to: z) {
+                    if z[cut.index] == cut.bound {
+                        bound = (cut.index, cut.bound)
+                    } else {
+                        // The corrector crossed an edge: interpolate back to it.
+                        let guess = zip(zc, z).map { $0 + cut.fraction * ($1 - $0) }
+                        guard let landed = try land(guess, cut.index, cut.bound) else {
+                            if reject() { continue } else { return finish(.stepTooSmall) }
+                        }
+                        z = landed
+                        bound = (cut.index, cut.bound)
+                    }
+                }
             }
+            let arclength = bound == nil ? current.arclength + step : current.arclength + Vector.dot(d, Vector.difference(z, zc))
             let next: Branch.Point
             do {
                 let a = try engine.augmentedJacobian(z)
@@ -180,14 +243,14 @@ private final class ContinuationRun {
             } catch is LAPACKError {
             }
             previous = current
-            if correction.iterations <= method.step.easyCorrectorIterations {
+            if iterations <= method.step.easyCorrectorIterations {
                 h = min(step * method.step.growthFactor, method.step.maximum)
             } else {
                 h = step
             }
             // 5. Ends.
             if let b = bound {
-                boundary(at: next, bound: b)
+                boundary(at: next, index: b.index, bound: b.value)
                 return finish(.reachedBound)
             }
         }

@@ -14,12 +14,21 @@ final class ContinuationEngine {
     let system: any ParameterizedSystem
     let dimension: Int
     let method: PseudoArclength
+    let domain: ClosedRange<Double>?
     var statistics = ContinuationStatistics()
 
     init(system: any ParameterizedSystem, method: PseudoArclength) {
         self.system = system
         self.dimension = system.dimension
         self.method = method
+        self.domain = (system as? BoundedParameterSystem)?.parameterDomain
+    }
+
+    /// Refuses (as a rejected step) a λ outside the system's domain.
+    private func checkDomain(_ λ: Double) throws {
+        if let domain, !domain.contains(λ) {
+            throw CorrectorBreakdown(reason: "λ = \(λ) lies outside the parameter domain \(domain)")
+        }
     }
 
     /// `e_λ`, the unit vector of the parameter axis.
@@ -36,6 +45,7 @@ final class ContinuationEngine {
     /// the system); errors thrown by the system itself propagate.
     func residual(_ z: [Double]) throws -> [Double] {
         statistics.residualEvaluations += 1
+        try checkDomain(z[dimension])
         let f = try system.residual(Array(z[0..<dimension]), parameter: z[dimension])
         guard f.count == dimension else {
             throw InvalidArgumentError(argument: "residual",
@@ -49,6 +59,7 @@ final class ContinuationEngine {
     func augmentedJacobian(_ z: [Double]) throws -> Matrix {
         statistics.jacobianEvaluations += 1
         let n = dimension
+        try checkDomain(z[n])
         let x = Array(z[0..<n])
         let fx = try system.jacobian(x, parameter: z[n])
         let fλ = try system.parameterDerivative(x, parameter: z[n])

@@ -15,6 +15,8 @@ public enum ContinuationError: Error, CustomStringConvertible, Equatable, Sendab
     case branchSwitchingFailed(amplitude: Double)
     /// The first point of the switched branch left the parameter range.
     case switchedBranchLeavesRange(parameter: Double)
+    /// The caller's stop request was seen between two steps.
+    case stopped
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum ContinuationError: Error, CustomStringConvertible, Equatable, Sendab
             return "the corrector found no point of the new branch (tried amplitudes down to \(amplitude))"
         case .switchedBranchLeavesRange(let parameter):
             return "the first point of the new branch, λ = \(parameter), lies outside the parameter range"
+        case .stopped:
+            return "continuation stopped on request"
         }
     }
 }

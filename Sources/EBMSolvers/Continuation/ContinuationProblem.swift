@@ -7,6 +7,14 @@
 /// Newton's method on `F(·, λ₀)` with `λ₀` held fixed; it need only be close
 /// to the curve. The problem is solved by `continuation(_:_:)` with a method
 /// such as `PseudoArclength`.
+/// A system defined only for λ in `parameterDomain` (a mixture weight in
+/// [0, 1]): continuation never evaluates it outside — a predictor that
+/// would leave the domain is cut, and a corrector iterate outside it is a
+/// rejected step, not an error.
+public protocol BoundedParameterSystem: ParameterizedSystem {
+    var parameterDomain: ClosedRange<Double> { get }
+}
+
 public struct ContinuationProblem {
     /// Which way along the curve to start: the unit tangent `t = (ẋ, λ̇)` at
     /// the starting point is oriented by this.
@@ -33,6 +41,11 @@ public struct ContinuationProblem {
     /// Continuation stops once this much pseudo-arclength has been travelled
     /// (the last step is shortened to land on it); `.infinity` for no limit.
     public let arclengthLimit: Double
+    /// Ranges of some components of `x` (index → range): like
+    /// `parameterRange`, a step that would leave one is cut to land exactly on
+    /// its edge, where the branch ends. Two-parameter curves bound the first
+    /// parameter, a component of their state, this way.
+    public let componentBounds: [Int: ClosedRange<Double>]
 
     /// - Throws: `InvalidArgumentError` if `start` does not have
     ///   `system.dimension` finite entries, `parameter` is not finite or lies
@@ -45,7 +58,8 @@ public struct ContinuationProblem {
         parameter: Double,
         parameterRange: ClosedRange<Double>,
         direction: Direction = .increasing,
-        arclengthLimit: Double = .infinity
+        arclengthLimit: Double = .infinity,
+        componentBounds: [Int: ClosedRange<Double>] = [:]
     ) throws {
         let options = OptionChecks(owner: "ContinuationProblem")
         let n = system.dimension
@@ -77,7 +91,26 @@ public struct ContinuationProblem {
         self.parameter = parameter
         self.parameterRange = parameterRange
         self.direction = direction
+        for (i, range) in componentBounds.sorted(by: { $0.key < $1.key }) {
+            try options.require(i >= 0 && i < n, "componentBounds", "component \(i) does not exist (dimension \(n))")
+            try options.require(
+                range.lowerBound.isFinite && range.upperBound.isFinite && range.lowerBound < range.upperBound
+                    && range.contains(start[i]),
+                "componentBounds", "component \(i) needs a finite interval containing its start \(start[i]), got \(range)")
+        }
+        if let domain = (system as? BoundedParameterSystem)?.parameterDomain {
+            try options.require(
+                domain.contains(parameterRange.lowerBound) && domain.contains(parameterRange.upperBound),
+                "parameterRange", "\(parameterRange) leaves the system's parameter domain \(domain)")
+        }
         self.arclengthLimit = arclengthLimit
+        self.componentBounds = componentBounds
+    }
+
+    /// Every bounded coordinate of `z = (x, λ)`: λ (index n) and the bounded
+    /// components, in index order.
+    var bounds: [(index: Int, range: ClosedRange<Double>)] {
+        componentBounds.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + [(system.dimension, parameterRange)]
     }
 
     /// The direction as a vector of `ℝⁿ⁺¹` the starting tangent must have a
