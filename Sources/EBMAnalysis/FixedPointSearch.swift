@@ -238,11 +238,14 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
     }
 
     let flowEnd = problem.flow.endTime
+    // The flows are the parallelism: each one's all-states passes stay on its thread.
+    var flowMethod = search.flowMethod
+    flowMethod.parallelism = .serial
     if search.methods.contains(.flows) {
         let flowStarts = [objective.freeParameters(problem.flow.initialParameters)]
             + (try (0..<search.flows).map { try problem.flowStarts(search.seed &+ 1_000_003 &+ UInt64($0)) })
         progress?("fixed points: \(flowStarts.count) flows to t = \(flowEnd), Newton from their plateaus")
-        let units = FlowSeedUnits(objective: objective, method: search.flowMethod, starts: flowStarts, endTime: flowEnd,
+        let units = FlowSeedUnits(objective: objective, method: flowMethod, starts: flowStarts, endTime: flowEnd,
                                   gradientTolerance: problem.flow.gradientTolerance, newtonTolerance: search.gradientTolerance)
         let records = try phases.records(units, phase: "flows")
         for i in flowStarts.indices {
@@ -269,7 +272,7 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
                 return try Initialization.normal(scale: scale, seed: search.seed &+ 2_000_003 &+ UInt64(k)).parameters(for: model)
             }
             progress?("fixed points: \(narrowStarts.count) flows of \(model.description) for lifts")
-            let units = FlowSeedUnits(objective: narrowObjective, method: search.flowMethod, starts: narrowStarts, endTime: flowEnd,
+            let units = FlowSeedUnits(objective: narrowObjective, method: flowMethod, starts: narrowStarts, endTime: flowEnd,
                                       gradientTolerance: problem.flow.gradientTolerance, newtonTolerance: search.gradientTolerance)
             let records = try phases.records(units, phase: "narrow-flows-\(narrowIndex + 1)")
             var seen: [[Double]] = []

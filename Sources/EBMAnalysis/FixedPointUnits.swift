@@ -34,34 +34,23 @@ public struct ScheduledPhases: FixedPointPhases {
 /// `starts[i]` to `endTime` (sampled logarithmically), and polishes by
 /// Newton every plateau (a local minimum of `|∇L|` along it: a pass near a
 /// saddle) and the end point.
-public struct FlowSeedUnits: WorkUnitKind {
-    public typealias Record = FlowSeedRecord
-    public static let analysis = "fixed_points-flows"
-    public static let unitNoun = "flows"
+struct FlowSeedUnits: WorkUnitKind {
+    typealias Record = FlowSeedRecord
+    static let analysis = "fixed_points-flows"
+    static let unitNoun = "flows"
 
-    public let objective: LearningObjective
-    public let method: GradientFlowMethod
-    public let starts: [[Double]]
-    public let endTime: Double
-    public let gradientTolerance: Double
-    public let newtonTolerance: Double
-    public var recipe: WorkRecipe? { nil }
+    let objective: LearningObjective
+    let method: GradientFlowMethod
+    let starts: [[Double]]
+    let endTime: Double
+    let gradientTolerance: Double
+    let newtonTolerance: Double
+    var recipe: WorkRecipe? { nil }
 
-    public init(objective: LearningObjective, method: GradientFlowMethod, starts: [[Double]], endTime: Double,
-                gradientTolerance: Double, newtonTolerance: Double) {
-        var method = method
-        method.parallelism = .serial
-        self.objective = objective
-        self.method = method
-        self.starts = starts
-        self.endTime = endTime
-        self.gradientTolerance = gradientTolerance
-        self.newtonTolerance = newtonTolerance
-    }
 
-    public var count: Int { starts.count }
+    var count: Int { starts.count }
 
-    public func makeWorker() throws -> (Int) throws -> FlowSeedRecord {
+    func makeWorker() throws -> (Int) throws -> FlowSeedRecord {
         let newton = try NewtonSolver(residualTolerance: newtonTolerance)
         let system = GradientSystem(objective: objective)
         return { i in
@@ -87,46 +76,36 @@ public struct FlowSeedUnits: WorkUnitKind {
 }
 
 /// One flow's Newton seeds: one per plateau in time order, then the end.
-public struct FlowSeedRecord: Codable, Sendable {
-    public let seeds: [NewtonRecord]
+struct FlowSeedRecord: Codable, Sendable {
+    let seeds: [NewtonRecord]
     /// When the flow was at each seed (bit patterns).
     let times: [UInt64]
-    public let failure: String?
+    let failure: String?
 
-    public var seedTimes: [Double] { times.map(Double.init(bitPattern:)) }
+    var seedTimes: [Double] { times.map(Double.init(bitPattern:)) }
 }
 
 /// Deflation in the quotient by the model's symmetries: unit `k` runs
 /// deflated Newton from `starts[k]` with `knownRoots` deflated (their whole
 /// orbits, through canonical forms), and returns the new roots it finds.
-public struct DeflationUnits: WorkUnitKind {
-    public typealias Record = RootsRecord
-    public static let analysis = "fixed_points-deflation"
-    public static let unitNoun = "deflation starts"
+struct DeflationUnits: WorkUnitKind {
+    typealias Record = RootsRecord
+    static let analysis = "fixed_points-deflation"
+    static let unitNoun = "deflation starts"
 
-    public let objective: LearningObjective
-    public let starts: [[Double]]
-    public let knownRoots: [[Double]]
-    public let deflation: Deflation
-    public let rootsPerStart: Int
-    public let gradientTolerance: Double
-    public let stop: StopCondition
-    public var recipe: WorkRecipe? { nil }
+    let objective: LearningObjective
+    let starts: [[Double]]
+    let knownRoots: [[Double]]
+    let deflation: Deflation
+    let rootsPerStart: Int
+    let gradientTolerance: Double
+    let stop: StopCondition
+    var recipe: WorkRecipe? { nil }
 
-    public init(objective: LearningObjective, starts: [[Double]], knownRoots: [[Double]], deflation: Deflation,
-                rootsPerStart: Int, gradientTolerance: Double, stop: StopCondition) {
-        self.objective = objective
-        self.starts = starts
-        self.knownRoots = knownRoots
-        self.deflation = deflation
-        self.rootsPerStart = rootsPerStart
-        self.gradientTolerance = gradientTolerance
-        self.stop = stop
-    }
 
-    public var count: Int { starts.count }
+    var count: Int { starts.count }
 
-    public func makeWorker() throws -> (Int) throws -> RootsRecord {
+    func makeWorker() throws -> (Int) throws -> RootsRecord {
         let newton = try NewtonSolver(residualTolerance: gradientTolerance)
         let system = GradientSystem(objective: objective)
         let representative = canonicalRepresentative(objective)
@@ -146,25 +125,20 @@ public struct DeflationUnits: WorkUnitKind {
 
 /// Newton-homotopy paths: unit `k` follows `∇L(θ) - (1 - λ) ∇L(θ_k) = 0`
 /// from `starts[k]` and polishes the roots it crosses.
-public struct HomotopyUnits: WorkUnitKind {
-    public typealias Record = RootsRecord
-    public static let analysis = "fixed_points-homotopy"
-    public static let unitNoun = "homotopy paths"
+struct HomotopyUnits: WorkUnitKind {
+    typealias Record = RootsRecord
+    static let analysis = "fixed_points-homotopy"
+    static let unitNoun = "homotopy paths"
 
-    public let objective: LearningObjective
-    public let starts: [[Double]]
-    public let gradientTolerance: Double
-    public var recipe: WorkRecipe? { nil }
+    let objective: LearningObjective
+    let starts: [[Double]]
+    let gradientTolerance: Double
+    var recipe: WorkRecipe? { nil }
 
-    public init(objective: LearningObjective, starts: [[Double]], gradientTolerance: Double) {
-        self.objective = objective
-        self.starts = starts
-        self.gradientTolerance = gradientTolerance
-    }
 
-    public var count: Int { starts.count }
+    var count: Int { starts.count }
 
-    public func makeWorker() throws -> (Int) throws -> RootsRecord {
+    func makeWorker() throws -> (Int) throws -> RootsRecord {
         let newton = try NewtonSolver(residualTolerance: gradientTolerance)
         let system = GradientSystem(objective: objective)
         let method = try PseudoArclength(step: try StepControl(initial: 0.05, minimum: 1e-8, maximum: 0.5), maxPoints: 5000)
@@ -182,9 +156,9 @@ public struct HomotopyUnits: WorkUnitKind {
 }
 
 /// The roots one deflation start or homotopy path found, or why it failed.
-public struct RootsRecord: Codable, Sendable {
-    public let roots: [NewtonRecord]
-    public let failure: String?
+struct RootsRecord: Codable, Sendable {
+    let roots: [NewtonRecord]
+    let failure: String?
 }
 
 /// θ ↦ the free parameters of the canonical form of θ under the model's
