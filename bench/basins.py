@@ -7,12 +7,15 @@ release mode; reused when already built), then times both binaries on one
 thread on the same cases, one after the other:
 
 - basins-rbm: scenarios/basins-rbm.yaml's 200 x 200 map (its portrait off).
+- basins-rbm-unrefined: the same with `refine: false` (certified stopping
+  and the lean loop alone).
 - demo-plane-40: the demo's basin plane at 40 x 40 with t_max = 1e4 (the
   v0.1 demo's map; the demo's trajectory and portrait off).
 
 Each binary runs `ebmflow run --threads 1 --quiet` on a copy of the
 scenario that keeps only the basins analysis (the analysis itself is the
-scenario's, unchanged). Reported: wall seconds of each, the ratio, the
+scenario's, unchanged); v0.1's copy drops the keys it does not know
+(`t_limit`, `certify`, `refine`: it has none of these features). Reported: wall seconds of each, the ratio, the
 fraction of cells unresolved (labels -1 and -3), and the number of cells
 whose labels differ. Attractor ids (numbered by first appearance) are
 matched one-to-one through the cells both runs resolved; cells v0.1 left
@@ -82,9 +85,13 @@ def basins_only(text, replacements=()):
 
 CASES = [
     ("basins-rbm", "scenarios/basins-rbm.yaml", ()),
+    ("basins-rbm-unrefined", "scenarios/basins-rbm.yaml", (("refine: true", "refine: false"),)),
     ("demo-plane-40", "scenarios/demo.yaml",
      (("resolution: [200, 200]", "resolution: [40, 40]"),)),
 ]
+
+
+NEW_KEYS = re.compile(r"^\s+(t_limit|certify|refine):")
 
 
 def read_map(folder):
@@ -122,11 +129,14 @@ def main():
         scenario = os.path.join(OUT, name + ".yaml")
         with open(scenario, "w") as f:
             f.write(text)
+        previous_scenario = os.path.join(OUT, name + "-v0.1.yaml")
+        with open(previous_scenario, "w") as f:
+            f.write("".join(line for line in text.splitlines(keepends=True) if not NEW_KEYS.match(line)))
         times, maps = {}, {}
-        for label, binary in (("v0.1", previous), ("this build", current)):
+        for label, binary, path in (("v0.1", previous, previous_scenario), ("this build", current, scenario)):
             folder = os.path.join(OUT, name + "-" + label.replace(" ", "-"))
             log(f"{name}: {label}")
-            times[label] = run(binary, scenario, folder)
+            times[label] = run(binary, path, folder)
             maps[label] = read_map(folder)
         old, new = maps["v0.1"], maps["this build"]
         unresolved = lambda labels: sum(1 for v in labels.values() if v in (-1, -3)) / len(labels)

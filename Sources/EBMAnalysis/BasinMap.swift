@@ -178,6 +178,8 @@ public struct BasinMap: Sendable {
     public let surveyStarts: Int
     /// The attractor of each certificate (nil: the map never reached it).
     public let certifiedAttractors: [Int?]
+    /// Points labelled by refinement from the points around them, not integrated.
+    public let inferredCount: Int
 
     /// Starts labelled by entering a certified region.
     public var certifiedCount: Int {
@@ -185,6 +187,9 @@ public struct BasinMap: Sendable {
             total + zip(rows.0, rows.1).filter { $0.0 == nil && $0.1 != nil }.count
         }
     }
+
+    /// Starts integrated to `|∇L| < tol`.
+    public var convergedCount: Int { times.joined().compactMap { $0 }.count }
 
     /// Starts per label that is not an attractor or an escape: still moving at `t_limit` (-1), solver failed (-3).
     public var unresolved: (unconverged: Int, failed: Int) {
@@ -238,14 +243,16 @@ public struct BasinMap: Sendable {
     }
 }
 
-/// The starts of a basin map as work units: unit `j < ys.count` is grid
-/// row `j`, integrated from `(xs[i], ys[j])` for every `i` by one thread's
-/// mapper, stopping in the certified regions of `certificates`. With
-/// certification on, units `ys.count + k` are the survey: row
+/// The starts of a basin map as work units. Unit `p · ys.count + j` is
+/// grid row `j` in pass `p` of `passes` (one pass unless refining): the
+/// columns `plan[p][j]`, each integrated from `(xs[i], ys[j])` by one
+/// thread's mapper, stopping in the certified regions of `certificates`.
+/// With certification on, the units after those are the survey: row
 /// `surveyRows[k]` at the columns `surveyColumns`, integrated to
-/// convergence with no certificate. The survey runs first and its ends
-/// give the certificates, which are then part of the units (and of their
-/// recipe): every row sees the same certified regions however the rows are
+/// convergence with no certificate. The survey runs first and its ends give
+/// the certificates; each refinement pass's plan follows from the passes
+/// before it. Certificates and plans are part of the units (and of their
+/// recipe), so every row sees the same ones however the rows are
 /// scheduled, interrupted or distributed.
 public struct BasinRowUnits: WorkUnitKind {
     public typealias Record = [BasinCell]
@@ -266,14 +273,19 @@ public struct BasinRowUnits: WorkUnitKind {
     public var certificates: [AttractorCertificate]?
     public let surveyRows: [Int]
     public let surveyColumns: [Int]
-    /// Rebuilds the recipe from the units (the certificates travel in it).
+    /// Whether the map is refined from a coarse pass (`BasinRefinement`).
+    public let refine: Bool
+    public let passes: Int
+    /// The columns integrated per pass and row, for the passes planned so far.
+    public var plan: [[[Int]]]
+    /// Rebuilds the recipe from the units (the certificates and plans travel in it).
     let recipeMaker: (@Sendable (BasinRowUnits) -> WorkRecipe?)?
 
     /// With more than one worker thread the workers are the parallelism:
     /// each one's all-states passes stay on its own thread.
     public init(objective: LearningObjective, method: GradientFlowMethod, plane: Plane, xs: [Double], ys: [Double],
                 maximumTime: Double, tolerance: Double, threads: Int, limitTime: Double? = nil, certify: Bool = false,
-                certificates: [AttractorCertificate]? = nil,
+                certificates: [AttractorCertificate]? = nil, refine: Bool = false, plan: [[[Int]]]? = nil,
                 recipe: (@Sendable (BasinRowUnits) -> WorkRecipe?)? = nil) {
         var method = method
         if threads > 1 { method.parallelism = .serial }
@@ -289,6 +301,9 @@ public struct BasinRowUnits: WorkUnitKind {
         self.certificates = certify ? certificates : []
         surveyRows = certify ? Self.surveyIndices(ys.count) : []
         surveyColumns = certify ? Self.surveyIndices(xs.count) : []
+        self.refine = refine
+        passes = refine ? BasinRefinement.passCount(nx: xs.count, ny: ys.count) : 1
+        self.plan = plan ?? [BasinRefinement.newPoints(nx: xs.count, ny: ys.count, pass: 0, of: passes)]
         recipeMaker = recipe
     }
 
@@ -300,19 +315,32 @@ public struct BasinRowUnits: WorkUnitKind {
         return (0..<m).map { ($0 * (n - 1) + (m - 1) / 2) / (m - 1) }
     }
 
-    public var count: Int { ys.count + surveyRows.count }
+    public var count: Int { passes * ys.count + surveyRows.count }
     public var recipe: WorkRecipe? { recipeMaker?(self) }
-    public var surveyUnits: Range<Int> { ys.count..<count }
+    public var surveyUnits: Range<Int> { (passes * ys.count)..<count }
+
+    /// The units of pass `p` that have columns to integrate.
+    func units(ofPass p: Int) -> [Int] {
+        ys.indices.filter { !plan[p][$0].isEmpty }.map { p * ys.count + $0 }
+    }
+
+    /// How many cells unit `u`'s record holds.
+    func cellCount(_ u: Int) -> Int? {
+        if u >= passes * ys.count { return surveyColumns.count }
+        let p = u / ys.count
+        return p < plan.count ? plan[p][u % ys.count].count : nil
+    }
 
     public func makeWorker() throws -> (Int) throws -> [BasinCell] {
         let mapper = try BasinMapper(objective: objective, method: method, maximumTime: maximumTime, tolerance: tolerance,
                                      limitTime: limitTime, certificates: certificates ?? [])
-        return { j in
-            if j < ys.count {
-                precondition(certificates != nil, "basin rows before the survey's certificates")
-                return BasinCell.cells(xs.map { mapper.outcome(from: plane.point($0, ys[j])) })
+        return { u in
+            if u < passes * ys.count {
+                let p = u / ys.count, j = u % ys.count
+                precondition(certificates != nil && p < plan.count, "basin rows before the survey's certificates or their pass's plan")
+                return BasinCell.cells(plan[p][j].map { mapper.outcome(from: plane.point(xs[$0], ys[j])) })
             }
-            let y = ys[surveyRows[j - ys.count]]
+            let y = ys[surveyRows[u - passes * ys.count]]
             return BasinCell.cells(surveyColumns.map { mapper.outcome(from: plane.point(xs[$0], y), certified: false) })
         }
     }
@@ -321,11 +349,11 @@ public struct BasinRowUnits: WorkUnitKind {
 /// Basin map over a grid: with certification, the survey units first and
 /// the certificates from their ends (`AttractorCertificate.certify`, in
 /// grid order); then the rows, computed by `scheduler` (each worker owns
-/// its mapper and SUNDIALS context); labelling runs afterwards in grid
-/// order, so the map and the catalog do not depend on how the rows were
-/// computed. `completedRows` (of an interrupted run, survey units
-/// included) are taken as they are; `onRow` sees every new unit (to
-/// checkpoint it); `stop` ends the run with `AnalysisInterrupted`.
+/// its mapper and SUNDIALS context), pass by pass when refining; labelling
+/// runs afterwards in grid order, so the map and the catalog do not depend
+/// on how the rows were computed. `completedRows` (of an interrupted run,
+/// survey units included) are taken as they are; `onRow` sees every new
+/// unit (to checkpoint it); `stop` ends the run with `AnalysisInterrupted`.
 public func basinMap(_ units: BasinRowUnits, catalog initial: FixedPointCatalog, tolerances: ClassificationTolerances,
                      identity: AttractorIdentity = .parameters, matchTolerance: Double = 1e-6,
                      scheduler: WorkScheduler, stop: StopCondition = .never, completedRows: [Int: [BasinCell]] = [:],
@@ -333,15 +361,15 @@ public func basinMap(_ units: BasinRowUnits, catalog initial: FixedPointCatalog,
                      progress: ((Int, Int) -> Void)? = nil) throws -> BasinMap {
     var units = units
     let (xs, ys, objective) = (units.xs, units.ys, units.objective)
-    func isComplete(_ unit: Int, _ row: [BasinCell]) -> Bool {
-        row.count == (unit < ys.count ? xs.count : units.surveyColumns.count)
-    }
-    var records = completedRows.filter { $0.key >= 0 && $0.key < units.count && isComplete($0.key, $0.value) }
-    var done = records.count
+    var records: [Int: [BasinCell]] = [:]
+    var done = 0
     func compute(_ indices: [Int]) throws {
-        try scheduler.run(units, units: indices.filter { records[$0] == nil }, stop: stop) { j, row in
-            records[j] = row
-            try onRow?(j, row)
+        for u in indices where records[u] == nil {
+            if let saved = completedRows[u], saved.count == units.cellCount(u) { records[u] = saved; done += 1 }
+        }
+        try scheduler.run(units, units: indices.filter { records[$0] == nil }, stop: stop) { u, row in
+            records[u] = row
+            try onRow?(u, row)
             done += 1
             progress?(done, units.count)
         }
@@ -353,21 +381,58 @@ public func basinMap(_ units: BasinRowUnits, catalog initial: FixedPointCatalog,
                                                               matchTolerance: matchTolerance, tolerances: tolerances,
                                                               catalog: initial)
     }
-    try compute(Array(0..<ys.count))
     let certificates = units.certificates ?? []
+    // Where each grid point's outcome comes from: the point itself when
+    // integrated, the integrated point it was inferred from otherwise.
+    var outcomes = [[BasinOutcome?]](repeating: [BasinOutcome?](repeating: nil, count: xs.count), count: ys.count)
+    var sources = [[(Int, Int)?]](repeating: [(Int, Int)?](repeating: nil, count: xs.count), count: ys.count)
+    var keys = [[Int?]](repeating: [Int?](repeating: nil, count: xs.count), count: ys.count)
+    var scratchCatalog = initial, scratchAttractors: [Attractor] = []
+    for p in 0..<units.passes {
+        if p > 0 && p >= units.plan.count {
+            units.plan.append(BasinRefinement.plan(pass: p, of: units.passes, keys: &keys, sources: &sources))
+        }
+        try compute(units.units(ofPass: p))
+        for j in ys.indices where !units.plan[p][j].isEmpty {
+            for (i, outcome) in zip(units.plan[p][j], try BasinCell.outcomes(records[p * ys.count + j] ?? [])) {
+                outcomes[j][i] = outcome
+                sources[j][i] = (i, j)
+                guard units.passes > 1 else { continue }
+                // Label identities for planning the next pass (a scratch labelling).
+                switch outcome {
+                case let .converged(state, _):
+                    keys[j][i] = try attractorIndex(state, objective: objective, identity: identity, tolerance: matchTolerance,
+                                                    attractors: &scratchAttractors, catalog: &scratchCatalog, tolerances: tolerances)
+                case let .certified(k, _) where certificates.indices.contains(k):
+                    keys[j][i] = try attractorIndex(certificates[k].representative, objective: objective, identity: identity,
+                                                    tolerance: matchTolerance, attractors: &scratchAttractors,
+                                                    catalog: &scratchCatalog, tolerances: tolerances)
+                case .escaped: keys[j][i] = -2
+                case .unconverged: keys[j][i] = -1
+                default: keys[j][i] = -3
+                }
+            }
+        }
+    }
     var catalog = initial
     var attractors: [Attractor] = []
     var failures: [String] = []
     var labels = [[BasinLabel]]()
     var times = [[Double?]](), labelTimes = [[Double?]]()
+    var inferred = 0
     for j in ys.indices {
         var labelRow = [BasinLabel](), timeRow = [Double?](), labelTimeRow = [Double?]()
-        for (i, outcome) in try BasinCell.outcomes(records[j] ?? []).enumerated() {
+        for i in xs.indices {
+            guard let (si, sj) = sources[j][i], let outcome = outcomes[sj][si] else {
+                throw RecordError(message: "basin map point (\(i), \(j)) was neither integrated nor inferred")
+            }
+            let isInferred = (si, sj) != (i, j)
+            if isInferred { inferred += 1 }
             switch outcome {
             case let .converged(state, time):
                 labelRow.append(.attractor(try attractorIndex(state, objective: objective, identity: identity, tolerance: matchTolerance,
                                                               attractors: &attractors, catalog: &catalog, tolerances: tolerances)))
-                timeRow.append(time); labelTimeRow.append(time)
+                timeRow.append(isInferred ? nil : time); labelTimeRow.append(isInferred ? nil : time)
             case let .certified(k, time):
                 guard certificates.indices.contains(k) else {
                     throw RecordError(message: "a basin record names certificate \(k) of \(certificates.count)")
@@ -375,7 +440,7 @@ public func basinMap(_ units: BasinRowUnits, catalog initial: FixedPointCatalog,
                 labelRow.append(.attractor(try attractorIndex(certificates[k].representative, objective: objective, identity: identity,
                                                               tolerance: matchTolerance, attractors: &attractors, catalog: &catalog,
                                                               tolerances: tolerances)))
-                timeRow.append(nil); labelTimeRow.append(time)
+                timeRow.append(nil); labelTimeRow.append(isInferred ? nil : time)
             case .unconverged:
                 labelRow.append(.unconverged); timeRow.append(nil); labelTimeRow.append(nil)
             case .escaped:
@@ -395,7 +460,8 @@ public func basinMap(_ units: BasinRowUnits, catalog initial: FixedPointCatalog,
     }
     return BasinMap(plane: units.plane, xs: xs, ys: ys, labels: labels, times: times, labelTimes: labelTimes,
                     attractors: attractors, catalog: catalog, failures: failures, certificates: certificates,
-                    surveyStarts: units.surveyRows.count * units.surveyColumns.count, certifiedAttractors: certifiedAttractors)
+                    surveyStarts: units.surveyRows.count * units.surveyColumns.count, certifiedAttractors: certifiedAttractors,
+                    inferredCount: inferred)
 }
 
 /// One basin-map cell, bit-exact (checkpoints and MPI carry these).

@@ -89,8 +89,8 @@ public enum BasinFiles {
                               boundaryFraction: map.boundaryFraction, basinEntropy: map.basinEntropy(),
                               convergenceTime: timeStatistics, failures: map.failures,
                               unresolved: ["still_moving_at_t_limit": map.unresolved.unconverged, "solver_failed": map.unresolved.failed],
-                              labelledBy: ["convergence": map.times.joined().compactMap { $0 }.count,
-                                           "certified_region": map.certifiedCount, "survey_starts": map.surveyStarts],
+                              labelledBy: ["convergence": map.convergedCount, "certified_region": map.certifiedCount,
+                                           "inferred": map.inferredCount, "survey_starts": map.surveyStarts],
                               certifiedRegions: zip(map.certificates, map.certifiedAttractors).map { c, attractor in
                                   Summary.Region(attractor: attractor, radius: c.radius, lossBelow: c.lossBound) })
         let encoder = JSONEncoder()

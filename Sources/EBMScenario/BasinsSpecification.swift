@@ -20,6 +20,9 @@ public struct BasinsSpecification: Sendable, Equatable {
     /// `certify`: stop a start once it enters a certified region of a
     /// known attractor's basin (default true).
     public var certify: Bool
+    /// `refine`: map from a coarse pass, integrating finer points only
+    /// where the labels around them differ (default false).
+    public var refine: Bool
 
     /// `parameters`: end points equal in parameter space (symmetry images
     /// are distinct attractors); `effective_model`: end points with the same
@@ -33,7 +36,7 @@ public struct BasinsSpecification: Sendable, Equatable {
 
     public init(plane: PlaneSpecification, range: PlaneRange = defaultRange,
                 resolution: GridSize = GridSize(x: 200, y: 200), maximumTime: Double = 1e4, tolerance: Double = 1e-8,
-                labelBy: Labelling = .parameters, limitTime: Double? = nil, certify: Bool = true) {
+                labelBy: Labelling = .parameters, limitTime: Double? = nil, certify: Bool = true, refine: Bool = false) {
         self.plane = plane
         self.range = range
         self.resolution = resolution
@@ -42,13 +45,14 @@ public struct BasinsSpecification: Sendable, Equatable {
         self.labelBy = labelBy
         self.limitTime = limitTime ?? 100 * maximumTime
         self.certify = certify
+        self.refine = refine
     }
 }
 
 extension BasinsSpecification {
     static func decode(_ node: ScenarioNode, reader: ScenarioReader) -> BasinsSpecification? {
         guard let map = reader.block(node, keys: ["plane", "range", "resolution", "t_max", "tol", "label_by",
-                                                      "t_limit", "certify"]) else {
+                                                      "t_limit", "certify", "refine"]) else {
             return nil
         }
         let positive = ScenarioReader.positive()
@@ -65,6 +69,7 @@ extension BasinsSpecification {
                 : "t_limit must be at least t_max = \(ScenarioReader.format(defaults.maximumTime)) (starts go on past t_max up to t_limit)"
         }
         let certify = reader.value(map["certify"]) { reader.word($0, "certify", choices: ["true", "false"]) }
+        let refine = reader.value(map["refine"]) { reader.word($0, "refine", choices: ["true", "false"]) }
         guard let plane else { return nil }
         return BasinsSpecification(plane: plane, range: range ?? defaults.range,
                                    resolution: resolution ?? defaults.resolution,
@@ -72,6 +77,7 @@ extension BasinsSpecification {
                                    tolerance: tolerance ?? defaults.tolerance,
                                    labelBy: labelBy ?? defaults.labelBy,
                                    limitTime: limitTime ?? defaults.limitTime,
-                                   certify: certify.map { $0 == "true" } ?? defaults.certify)
+                                   certify: certify.map { $0 == "true" } ?? defaults.certify,
+                                   refine: refine.map { $0 == "true" } ?? defaults.refine)
     }
 }

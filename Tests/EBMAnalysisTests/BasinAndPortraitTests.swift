@@ -8,9 +8,10 @@ import EBMLinearAlgebra
 
     /// A square map on `threads` local threads.
     static func map(_ objective: LearningObjective, plane: Plane, axis: [Double], maximumTime: Double, tolerance: Double,
-                    threads: Int, certify: Bool = false, identity: AttractorIdentity = .parameters) throws -> BasinMap {
+                    threads: Int, certify: Bool = false, refine: Bool = false,
+                    identity: AttractorIdentity = .parameters) throws -> BasinMap {
         let units = BasinRowUnits(objective: objective, method: method, plane: plane, xs: axis, ys: axis, maximumTime: maximumTime,
-                                  tolerance: tolerance, threads: threads, certify: certify)
+                                  tolerance: tolerance, threads: threads, certify: certify, refine: refine)
         return try basinMap(units, catalog: FixedPointCatalog(), tolerances: ClassificationTolerances(), identity: identity,
                             scheduler: LocalScheduler(threads: threads))
     }
@@ -55,6 +56,19 @@ import EBMLinearAlgebra
         #expect(certified.labels == plain.labels)
         #expect(!certified.certificates.isEmpty && certified.certifiedCount > 0)
         #expect(plain.certificates.isEmpty && plain.certifiedCount == 0)
+    }
+
+    /// Refinement reproduces the full map on scenarios/basins-rbm.yaml's
+    /// problem (the shipped map that refines; with certification, as it
+    /// runs), inferring most of it.
+    @Test func refinementReproducesTheFullMap() throws {
+        let (objective, plane) = try Self.basinsRBM()
+        let axis = gridValues(-3...3, count: 41)
+        let full = try Self.map(objective, plane: plane, axis: axis, maximumTime: 1e4, tolerance: 1e-8, threads: 2, certify: true)
+        let refined = try Self.map(objective, plane: plane, axis: axis, maximumTime: 1e4, tolerance: 1e-8, threads: 2,
+                                   certify: true, refine: true)
+        #expect(refined.labels == full.labels)
+        #expect(refined.inferredCount > axis.count * axis.count / 2 && full.inferredCount == 0)
     }
 
     /// With certification the map still does not depend on the threads

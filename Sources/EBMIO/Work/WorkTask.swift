@@ -78,18 +78,22 @@ public struct BasinRowsTask: Codable, Sendable {
     let certify: Bool?
     /// The survey's certificates (absent before the survey has run).
     let certificates: [AttractorCertificate]?
+    let refine: Bool?
+    /// The columns per refinement pass and row planned so far.
+    let plan: [[[Int]]]?
 
     /// The units of a basin map, and how other processes rebuild them.
     static func units(resolved: ResolvedScenario, quick: Bool, plane: Plane, xs: [Double], ys: [Double], maximumTime: Double,
-                      limitTime: Double, tolerance: Double, certify: Bool, threads: Int) -> BasinRowUnits {
+                      limitTime: Double, tolerance: Double, certify: Bool, refine: Bool, threads: Int) -> BasinRowUnits {
         let scenario = ScenarioReference(resolved.scenario, quick: quick), record = PlaneRecord(plane)
         return BasinRowUnits(objective: resolved.objective, method: resolved.method, plane: plane, xs: xs, ys: ys,
                              maximumTime: maximumTime, tolerance: tolerance, threads: threads, limitTime: limitTime,
-                             certify: certify) { units in
+                             certify: certify, refine: refine) { units in
             WorkTask.basinRows(BasinRowsTask(scenario: scenario, plane: record, xs: xs.map(\.bitPattern), ys: ys.map(\.bitPattern),
                                              maximumTime: maximumTime.bitPattern, tolerance: tolerance.bitPattern,
                                              limitTime: units.limitTime.bitPattern, certify: units.certify,
-                                             certificates: units.certificates)).recipe
+                                             certificates: units.certificates, refine: units.refine,
+                                             plan: units.refine ? units.plan : nil)).recipe
         }
     }
 
@@ -99,7 +103,7 @@ public struct BasinRowsTask: Codable, Sendable {
                              xs: xs.map(Double.init(bitPattern:)), ys: ys.map(Double.init(bitPattern:)),
                              maximumTime: Double(bitPattern: maximumTime), tolerance: Double(bitPattern: tolerance), threads: 1,
                              limitTime: limitTime.map(Double.init(bitPattern:)), certify: certify ?? false,
-                             certificates: certificates)
+                             certificates: certificates, refine: refine ?? false, plan: plan)
     }
 }
 
