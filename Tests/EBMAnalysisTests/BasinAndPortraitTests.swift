@@ -126,6 +126,29 @@ import EBMLinearAlgebra
         }
     }
 
+    /// The lean loop takes the steps of `integrate(until:)`: the same stop,
+    /// time and state, bit for bit; a watch that fires stops after that step.
+    @Test func leanLoopMatchesTheStepLoop() throws {
+        let (objective, plane) = try Self.basinsRBM()
+        let start = plane.point(1.3, -0.7)
+        let problem = GradientFlowProblem(objective: objective, initialParameters: start, endTime: 1e4, gradientTolerance: 1e-8)
+        let reference = try GradientFlow(problem: problem, method: Self.method)
+        let lean = try GradientFlow(problem: problem, method: Self.method)
+        for end in [10.0, 1e4] {
+            let stop = try reference.integrate(until: end)
+            let leanStop = try lean.integrate(until: end) { _, _ in false }
+            #expect((stop == .gradientTolerance) == (leanStop == .gradientTolerance))
+            #expect(reference.time == lean.time && reference.state == lean.state)
+        }
+        try lean.restart(from: start)
+        var watchedTimes: [Double] = []
+        let stop = try lean.integrate(until: 1e4) { t, _ in
+            watchedTimes.append(t)
+            return watchedTimes.count == 5
+        }
+        #expect(stop == .watched && watchedTimes.count == 5 && lean.time == watchedTimes[4])
+    }
+
     /// The Hessian-variation bound holds: `‖∇²L(θ + s d) − ∇²L(θ)‖₂ ≤ M s`
     /// at random points and directions (RBM spin and binary units, Ising).
     @Test func hessianVariationBoundHolds() throws {
