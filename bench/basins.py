@@ -15,9 +15,11 @@ thread on the same cases, one after the other:
 Each binary runs `ebmflow run --threads 1 --quiet` on a copy of the
 scenario that keeps only the basins analysis (the analysis itself is the
 scenario's, unchanged); v0.1's copy drops the keys it does not know
-(`t_limit`, `certify`, `refine`: it has none of these features). Reported: wall seconds of each, the ratio, the
-fraction of cells unresolved (labels -1 and -3), and the number of cells
-whose labels differ. Attractor ids (numbered by first appearance) are
+(`t_limit`, `certify`, `refine`: it has none of these features).
+Reported: CPU seconds (user + system) and wall seconds of each, the
+CPU-time ratio (the machine is shared, so wall time depends on the load),
+the fraction of cells unresolved (labels -1 and -3), and the number of
+cells whose labels differ. Attractor ids (numbered by first appearance) are
 matched one-to-one through the cells both runs resolved; cells v0.1 left
 unresolved and this build resolved are counted separately.
 Writes bench/basins-results.md with the date, the machine and its load.
@@ -28,6 +30,7 @@ import datetime
 import os
 import platform
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -111,10 +114,14 @@ def read_map(folder):
 
 
 def run(binary, scenario, folder):
+    """(wall seconds, CPU seconds: user + system of the run)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([binary, "run", scenario, "--output", folder, "--force", "--threads", "1", "--quiet"],
                    check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main():
@@ -164,7 +171,7 @@ def main():
             elif (match.get(before) != after) if before >= 0 else before != after:
                 differ += 1
         rows.append((name, len(old), times["v0.1"], times["this build"], unresolved(old), unresolved(new), differ, resolved_now))
-        log(f"{name}: v0.1 {times['v0.1']:.2f} s, this build {times['this build']:.2f} s, {differ} labels differ, "
+        log(f"{name}: v0.1 {times['v0.1'][1]:.2f} s CPU, this build {times['this build'][1]:.2f} s CPU, {differ} labels differ, "
             f"{resolved_now} resolved only now, unresolved {100 * unresolved(old):.1f}% -> {100 * unresolved(new):.1f}%")
     load_after = os.getloadavg()
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -173,14 +180,16 @@ def main():
         "",
         f"Measured {stamp} on {platform.node()} ({platform.machine()}, {os.cpu_count()} cores, {platform.platform()}), "
         f"1 thread each, release builds, by `python3 bench/basins.py` (`make bench`). "
-        f"Load average before/after: {load_before[0]:.1f} / {load_after[0]:.1f} (other jobs share the cores: times are wall clock).",
+        f"Load average before/after: {load_before[0]:.1f} / {load_after[0]:.1f}. Other jobs share the cores, so the "
+        f"speed-up is taken on CPU time (user + system of each single-threaded run); wall times are shown too.",
         "",
-        "| case | cells | v0.1 s | this build s | speed-up | unresolved v0.1 | unresolved now | labels differing | resolved only now |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| case | cells | v0.1 CPU s | this build CPU s | speed-up (CPU) | v0.1 wall s | this build wall s | "
+        "unresolved v0.1 | unresolved now | labels differing | resolved only now |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, cells, old_s, new_s, old_u, new_u, differ, resolved_now in rows:
-        lines.append(f"| {name} | {cells} | {old_s:.2f} | {new_s:.2f} | {old_s / new_s:.1f}x | {100 * old_u:.1f}% | "
-                     f"{100 * new_u:.1f}% | {differ} | {resolved_now} |")
+    for name, cells, old_t, new_t, old_u, new_u, differ, resolved_now in rows:
+        lines.append(f"| {name} | {cells} | {old_t[1]:.2f} | {new_t[1]:.2f} | {old_t[1] / new_t[1]:.1f}x | {old_t[0]:.1f} | "
+                     f"{new_t[0]:.1f} | {100 * old_u:.1f}% | {100 * new_u:.1f}% | {differ} | {resolved_now} |")
     lines += ["", "Attractor ids are matched one-to-one through the cells both builds resolved; a cell v0.1 left unresolved (-1, -3) and this build resolved counts under 'resolved only now', not as differing.", ""]
     with open(args.output, "w") as f:
         f.write("\n".join(lines))

@@ -55,6 +55,7 @@ public enum BasinFiles {
         let boundaryFraction: Double
         let basinEntropy: Double
         let convergenceTime: [String: Double]?
+        let labelTime: [String: Double]?
         let failures: [String]
         let unresolved: [String: Int]
         let labelledBy: [String: Int]
@@ -67,27 +68,30 @@ public enum BasinFiles {
         }
         enum CodingKeys: String, CodingKey {
             case grid, fractions, boundaryFraction = "boundary_fraction", basinEntropy = "basin_entropy"
-            case convergenceTime = "convergence_time", failures, unresolved, labelledBy = "labelled_by"
+            case convergenceTime = "convergence_time", labelTime = "label_time", failures, unresolved, labelledBy = "labelled_by"
             case certifiedRegions = "certified_regions"
         }
     }
 
     public static func json(_ map: BasinMap) throws -> Data {
-        let times = map.times.flatMap { $0 }.compactMap { $0 }.sorted()
-        var timeStatistics: [String: Double]?
-        if !times.isEmpty {
+        /// min, quartiles, max and mean; nil when empty.
+        func statistics(_ values: [Double]) -> [String: Double]? {
+            let times = values.sorted()
+            guard !times.isEmpty else { return nil }
             func quantile(_ q: Double) -> Double {
                 let position = q * Double(times.count - 1)
                 let lo = Int(position.rounded(.down)), hi = min(lo + 1, times.count - 1)
                 return times[lo] + (position - Double(lo)) * (times[hi] - times[lo])
             }
-            timeStatistics = ["min": times[0], "q1": quantile(0.25), "median": quantile(0.5), "q3": quantile(0.75),
-                              "max": times[times.count - 1], "mean": times.reduce(0, +) / Double(times.count)]
+            return ["min": times[0], "q1": quantile(0.25), "median": quantile(0.5), "q3": quantile(0.75),
+                    "max": times[times.count - 1], "mean": times.reduce(0, +) / Double(times.count)]
         }
+        let timeStatistics = statistics(map.times.flatMap { $0 }.compactMap { $0 })
         let summary = Summary(grid: [map.xs.count, map.ys.count],
                               fractions: Dictionary(uniqueKeysWithValues: map.fractions.map { (String($0.key.code), $0.value) }),
                               boundaryFraction: map.boundaryFraction, basinEntropy: map.basinEntropy(),
-                              convergenceTime: timeStatistics, failures: map.failures,
+                              convergenceTime: timeStatistics,
+                              labelTime: statistics(map.labelTimes.flatMap { $0 }.compactMap { $0 }), failures: map.failures,
                               unresolved: ["still_moving_at_t_limit": map.unresolved.unconverged, "solver_failed": map.unresolved.failed],
                               labelledBy: ["convergence": map.convergedCount, "certified_region": map.certifiedCount,
                                            "inferred": map.inferredCount, "survey_starts": map.surveyStarts],
