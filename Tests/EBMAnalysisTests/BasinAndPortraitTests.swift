@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import EBMAnalysis
 import EBMCore
@@ -147,6 +148,36 @@ import EBMLinearAlgebra
             return watchedTimes.count == 5
         }
         #expect(stop == .watched && watchedTimes.count == 5 && lean.time == watchedTimes[4])
+    }
+
+    /// A start still moving at `t_max` goes on to `t_limit`: basins-rbm's
+    /// corner (-3, -3) is unconverged at t = 1e4 and reaches a sink later.
+    @Test func slowStartGoesOnToTheTimeLimit() throws {
+        let (objective, plane) = try Self.basinsRBM()
+        let start = plane.point(-3, -3)
+        let stopped = try BasinMapper(objective: objective, method: Self.method, maximumTime: 1e4, tolerance: 1e-8)
+        guard case .unconverged = stopped.outcome(from: start) else {
+            Issue.record("the corner start was expected to be still moving at t = 1e4")
+            return
+        }
+        let continued = try BasinMapper(objective: objective, method: Self.method, maximumTime: 1e4, tolerance: 1e-8, limitTime: 1e6)
+        guard case let .converged(end, time) = continued.outcome(from: start) else {
+            Issue.record("the corner start did not converge by t = 1e6")
+            return
+        }
+        #expect(time > 1e4 && time < 1e6)
+        let point = try FixedPoint.classify(end, objective: objective, tolerances: ClassificationTolerances(), foundBy: "test")
+        #expect(point.kind == .dataConsistent && point.type == .sink)
+    }
+
+    /// Certificates travel (checkpoints, MPI recipes) bit for bit.
+    @Test func certificatesRoundTripBitExactly() throws {
+        let certificate = AttractorCertificate(representative: [0.1, -1.0 / 3, 2e-300], radius: 6.785313190228741e-05,
+                                               lossBound: 1.0 / 7)
+        let data = try JSONEncoder().encode([certificate])
+        let back = try JSONDecoder().decode([AttractorCertificate].self, from: data)
+        #expect(back == [certificate])
+        #expect(back[0].representative.map(\.bitPattern) == certificate.representative.map(\.bitPattern))
     }
 
     /// The Hessian-variation bound holds: `‖∇²L(θ + s d) − ∇²L(θ)‖₂ ≤ M s`
