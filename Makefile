@@ -63,6 +63,7 @@ $(BENCH_VENV)/.installed:
 bench: release $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python bench/run.py --ebmflow $(RELEASE)
 	python3 bench/enumeration.py --ebmflow $(RELEASE)
+	python3 bench/basins.py --ebmflow $(RELEASE)
 
 # `ebmflow plot` finds the scripts in ../share/ebmflow/plots beside its own
 # executable, so an installed binary renders plots from any folder.

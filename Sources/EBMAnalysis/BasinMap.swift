@@ -14,25 +14,36 @@ public enum BasinOutcome: Sendable, Equatable {
     case escaped(state: [Double])
     /// CVODE failed; the reason is kept.
     case failed(reason: String)
+    /// Entered the region of `certificates[certificate]` at `time`
+    /// (`AttractorCertificate`): the attractor is certain, the flow stopped.
+    case certified(certificate: Int, time: Double)
 }
 
-/// Integrates the flow from given starts until `|∇L| < tolerance` or
-/// `maximumTime`, then polishes a converged end point with Newton (so that
-/// it is classified at a stationary point, not where the flow stopped).
-/// Owns one CVODE integrator (reinitialised per start), so each thread
-/// needs its own mapper.
+/// Integrates the flow from given starts until `|∇L| < tolerance`, then
+/// polishes a converged end point with Newton (so that it is classified at
+/// a stationary point, not where the flow stopped). A start still moving
+/// at `maximumTime` that is not escaping goes on, a decade at a time, up
+/// to `limitTime`. With certificates, a start stops as soon as it enters a
+/// certified region (`AttractorCertificate`). Owns one CVODE integrator
+/// (reinitialised per start) and one Newton solver, so each thread needs
+/// its own mapper.
 public final class BasinMapper {
     public let flow: GradientFlow
     public let maximumTime: Double
+    /// `t_limit`: how long a start that is still moving may go on (≥ `maximumTime`).
+    public let limitTime: Double
+    public let certificates: [AttractorCertificate]
     let polish: NewtonSolver
     let system: GradientSystem
 
     public init(objective: LearningObjective, method: GradientFlowMethod, maximumTime: Double, tolerance: Double,
-                polishTolerance: Double = 1e-10) throws {
+                polishTolerance: Double = 1e-10, limitTime: Double? = nil, certificates: [AttractorCertificate] = []) throws {
         let problem = GradientFlowProblem(objective: objective, initialParameters: [Double](repeating: 0, count: objective.dimension),
                                           endTime: maximumTime, gradientTolerance: tolerance)
         flow = try GradientFlow(problem: problem, method: method)
         self.maximumTime = maximumTime
+        self.limitTime = max(limitTime ?? maximumTime, maximumTime)
+        self.certificates = certificates
         polish = try NewtonSolver(residualTolerance: polishTolerance)
         system = GradientSystem(objective: objective)
     }
@@ -45,25 +56,64 @@ public final class BasinMapper {
         return result.solution
     }
 
-    public func outcome(from start: [Double]) -> BasinOutcome {
+    /// Integrates on to `end`: the outcome when the start converged or
+    /// entered a certified region, nil at `end`.
+    private func advance(to end: Double, certified: Bool) throws -> BasinOutcome? {
+        var hit = -1
+        let stop: GradientFlow.WatchedStop
+        if certified && !certificates.isEmpty {
+            let certificates = self.certificates, system = flow.system
+            stop = try flow.integrate(until: end) { _, theta in
+                var loss = Double.nan
+                for k in certificates.indices where certificates[k].contains(theta, loss: {
+                    if loss.isNaN { loss = system.loss(lentAt: theta) }
+                    return loss
+                }) {
+                    hit = k
+                    return true
+                }
+                return false
+            }
+        } else {
+            stop = try flow.integrate(until: end) { _, _ in false }
+        }
+        switch stop {
+        case .gradientTolerance: return .converged(state: polished(flow.state), time: flow.time)
+        case .watched: return .certified(certificate: hit, time: flow.time)
+        case .endTime: return nil
+        }
+    }
+
+    /// Whether the last decade looks like an escape: `|θ|` grew while the
+    /// effective model hardly changed (`TrajectoryDiagnostics`).
+    private func isEscaping(from earlier: [Double], to end: [Double]) -> Bool {
+        let objective = flow.problem.objective
+        let growth = Vector.norm(objective.fullParameters(end)) - Vector.norm(objective.fullParameters(earlier))
+        let change = Vector.norm(Vector.difference(objective.evaluate(end).couplings, objective.evaluate(earlier).couplings))
+        return growth > TrajectoryDiagnostics.escapeGrowth && change < TrajectoryDiagnostics.escapeCouplingRatio * growth
+    }
+
+    /// Where `start` ends; `certified: false` ignores the certificates
+    /// (the survey starts, and maps checked against certified ones).
+    public func outcome(from start: [Double], certified: Bool = true) -> BasinOutcome {
         do {
             try flow.restart(from: start)
             // The escape test compares the last decade of time with the rest.
-            if try flow.integrate(until: maximumTime / 10) == .gradientTolerance {
-                return .converged(state: polished(flow.state), time: flow.time)
+            if let outcome = try advance(to: maximumTime / 10, certified: certified) { return outcome }
+            var earlier = flow.state
+            if let outcome = try advance(to: maximumTime, certified: certified) { return outcome }
+            if isEscaping(from: earlier, to: flow.state) { return .escaped(state: flow.state) }
+            // Slow, not escaping: on to t_limit, where the last decade is
+            // tested again (a slow start crawling along a valley of minima
+            // can look like an escape over one intermediate decade).
+            if limitTime > maximumTime {
+                let lastDecade = max(limitTime / 10, maximumTime)
+                if lastDecade > maximumTime, let outcome = try advance(to: lastDecade, certified: certified) { return outcome }
+                earlier = flow.state
+                if let outcome = try advance(to: limitTime, certified: certified) { return outcome }
+                if isEscaping(from: earlier, to: flow.state) { return .escaped(state: flow.state) }
             }
-            let earlier = flow.state
-            if try flow.integrate(until: maximumTime) == .gradientTolerance {
-                return .converged(state: polished(flow.state), time: flow.time)
-            }
-            let objective = flow.problem.objective
-            let end = flow.state
-            let growth = Vector.norm(objective.fullParameters(end)) - Vector.norm(objective.fullParameters(earlier))
-            let change = Vector.norm(Vector.difference(objective.evaluate(end).couplings, objective.evaluate(earlier).couplings))
-            if growth > TrajectoryDiagnostics.escapeGrowth && change < TrajectoryDiagnostics.escapeCouplingRatio * growth {
-                return .escaped(state: end)
-            }
-            return .unconverged(state: end)
+            return .unconverged(state: flow.state)
         } catch {
             return .failed(reason: "\(error)")
         }
@@ -114,11 +164,39 @@ public struct BasinMap: Sendable {
     public let ys: [Double]
     /// `labels[j][i]` at `(xs[i], ys[j])`.
     public let labels: [[BasinLabel]]
-    /// Convergence time at each grid point (nil unless converged).
+    /// Convergence time at each grid point (nil unless integrated to `|∇L| < tol`).
     public let times: [[Double?]]
+    /// When each start's attractor became certain: its convergence time, or
+    /// the time it entered a certified region (nil when not labelled by an attractor).
+    public let labelTimes: [[Double?]]
     public let attractors: [Attractor]
     public let catalog: FixedPointCatalog
     public let failures: [String]
+    /// The certified regions the map stopped starts in (empty: certification off).
+    public let certificates: [AttractorCertificate]
+    /// Starts integrated to convergence before the map to find the attractors.
+    public let surveyStarts: Int
+    /// The attractor of each certificate (nil: the map never reached it).
+    public let certifiedAttractors: [Int?]
+    /// Points labelled by refinement from the points around them, not integrated.
+    public let inferredCount: Int
+
+    /// Starts labelled by entering a certified region.
+    public var certifiedCount: Int {
+        zip(times, labelTimes).reduce(0) { total, rows in
+            total + zip(rows.0, rows.1).filter { $0.0 == nil && $0.1 != nil }.count
+        }
+    }
+
+    /// Starts integrated to `|∇L| < tol`.
+    public var convergedCount: Int { times.joined().compactMap { $0 }.count }
+
+    /// Starts per label that is not an attractor or an escape: still moving at `t_limit` (-1), solver failed (-3).
+    public var unresolved: (unconverged: Int, failed: Int) {
+        var u = 0, f = 0
+        for row in labels { for label in row { if label == .unconverged { u += 1 } else if label == .failed { f += 1 } } }
+        return (u, f)
+    }
 
     public var cellCount: Int { xs.count * ys.count }
 
@@ -165,8 +243,17 @@ public struct BasinMap: Sendable {
     }
 }
 
-/// The starts of a basin map as work units: unit `j` is grid row `j`,
-/// integrated from `(xs[i], ys[j])` for every `i` by one thread's mapper.
+/// The starts of a basin map as work units. Unit `p · ys.count + j` is
+/// grid row `j` in pass `p` of `passes` (one pass unless refining): the
+/// columns `plan[p][j]`, each integrated from `(xs[i], ys[j])` by one
+/// thread's mapper, stopping in the certified regions of `certificates`.
+/// With certification on, the units after those are the survey: row
+/// `surveyRows[k]` at the columns `surveyColumns`, integrated to
+/// convergence with no certificate. The survey runs first and its ends give
+/// the certificates; each refinement pass's plan follows from the passes
+/// before it. Certificates and plans are part of the units (and of their
+/// recipe), so every row sees the same ones however the rows are
+/// scheduled, interrupted or distributed.
 public struct BasinRowUnits: WorkUnitKind {
     public typealias Record = [BasinCell]
     public static let analysis = "basins"
@@ -178,13 +265,28 @@ public struct BasinRowUnits: WorkUnitKind {
     public let xs: [Double]
     public let ys: [Double]
     public let maximumTime: Double
+    public let limitTime: Double
     public let tolerance: Double
-    public let recipe: WorkRecipe?
+    /// Whether starts stop in certified regions (a survey runs first).
+    public let certify: Bool
+    /// nil until the survey has run (certification on); empty when off.
+    public var certificates: [AttractorCertificate]?
+    public let surveyRows: [Int]
+    public let surveyColumns: [Int]
+    /// Whether the map is refined from a coarse pass (`BasinRefinement`).
+    public let refine: Bool
+    public let passes: Int
+    /// The columns integrated per pass and row, for the passes planned so far.
+    public var plan: [[[Int]]]
+    /// Rebuilds the recipe from the units (the certificates and plans travel in it).
+    let recipeMaker: (@Sendable (BasinRowUnits) -> WorkRecipe?)?
 
     /// With more than one worker thread the workers are the parallelism:
     /// each one's all-states passes stay on its own thread.
     public init(objective: LearningObjective, method: GradientFlowMethod, plane: Plane, xs: [Double], ys: [Double],
-                maximumTime: Double, tolerance: Double, threads: Int, recipe: WorkRecipe? = nil) {
+                maximumTime: Double, tolerance: Double, threads: Int, limitTime: Double? = nil, certify: Bool = false,
+                certificates: [AttractorCertificate]? = nil, refine: Bool = false, plan: [[[Int]]]? = nil,
+                recipe: (@Sendable (BasinRowUnits) -> WorkRecipe?)? = nil) {
         var method = method
         if threads > 1 { method.parallelism = .serial }
         self.objective = objective
@@ -193,63 +295,173 @@ public struct BasinRowUnits: WorkUnitKind {
         self.xs = xs
         self.ys = ys
         self.maximumTime = maximumTime
+        self.limitTime = max(limitTime ?? maximumTime, maximumTime)
         self.tolerance = tolerance
-        self.recipe = recipe
+        self.certify = certify
+        self.certificates = certify ? certificates : []
+        surveyRows = certify ? Self.surveyIndices(ys.count) : []
+        surveyColumns = certify ? Self.surveyIndices(xs.count) : []
+        self.refine = refine
+        passes = refine ? BasinRefinement.passCount(nx: xs.count, ny: ys.count) : 1
+        self.plan = plan ?? [BasinRefinement.newPoints(nx: xs.count, ny: ys.count, pass: 0, of: passes)]
+        recipeMaker = recipe
     }
 
-    public var count: Int { ys.count }
+    /// The survey's grid indices on an axis of `n` points: about one in
+    /// ten, at least 5 (all when fewer), evenly spread, ends included.
+    public static func surveyIndices(_ n: Int) -> [Int] {
+        let m = min(n, max(5, n / 10))
+        if m <= 1 { return [0] }
+        return (0..<m).map { ($0 * (n - 1) + (m - 1) / 2) / (m - 1) }
+    }
+
+    public var count: Int { passes * ys.count + surveyRows.count }
+    public var recipe: WorkRecipe? { recipeMaker?(self) }
+    public var surveyUnits: Range<Int> { (passes * ys.count)..<count }
+
+    /// The units of pass `p` that have columns to integrate.
+    func units(ofPass p: Int) -> [Int] {
+        ys.indices.filter { !plan[p][$0].isEmpty }.map { p * ys.count + $0 }
+    }
+
+    /// How many cells unit `u`'s record holds.
+    func cellCount(_ u: Int) -> Int? {
+        if u >= passes * ys.count { return surveyColumns.count }
+        let p = u / ys.count
+        return p < plan.count ? plan[p][u % ys.count].count : nil
+    }
 
     public func makeWorker() throws -> (Int) throws -> [BasinCell] {
-        let mapper = try BasinMapper(objective: objective, method: method, maximumTime: maximumTime, tolerance: tolerance)
-        return { j in BasinCell.cells(xs.map { mapper.outcome(from: plane.point($0, ys[j])) }) }
+        let mapper = try BasinMapper(objective: objective, method: method, maximumTime: maximumTime, tolerance: tolerance,
+                                     limitTime: limitTime, certificates: certificates ?? [])
+        return { u in
+            if u < passes * ys.count {
+                let p = u / ys.count, j = u % ys.count
+                precondition(certificates != nil && p < plan.count, "basin rows before the survey's certificates or their pass's plan")
+                return BasinCell.cells(plan[p][j].map { mapper.outcome(from: plane.point(xs[$0], ys[j])) })
+            }
+            let y = ys[surveyRows[u - passes * ys.count]]
+            return BasinCell.cells(surveyColumns.map { mapper.outcome(from: plane.point(xs[$0], y), certified: false) })
+        }
     }
 }
 
-/// Basin map over a grid: the rows are computed by `scheduler` (each
-/// worker owns its mapper and SUNDIALS context); labelling runs afterwards
-/// in grid order, so the map and the catalog do not depend on how the rows
-/// were computed. `completedRows` (of an interrupted run) are taken as they
-/// are; `onRow` sees every new row (to checkpoint it); `stop` ends the run
-/// with `AnalysisInterrupted`.
+/// Basin map over a grid: with certification, the survey units first and
+/// the certificates from their ends (`AttractorCertificate.certify`, in
+/// grid order); then the rows, computed by `scheduler` (each worker owns
+/// its mapper and SUNDIALS context), pass by pass when refining; labelling
+/// runs afterwards in grid order, so the map and the catalog do not depend
+/// on how the rows were computed. `completedRows` (of an interrupted run,
+/// survey units included) are taken as they are; `onRow` sees every new
+/// unit (to checkpoint it); `stop` ends the run with `AnalysisInterrupted`.
 public func basinMap(_ units: BasinRowUnits, catalog initial: FixedPointCatalog, tolerances: ClassificationTolerances,
                      identity: AttractorIdentity = .parameters, matchTolerance: Double = 1e-6,
                      scheduler: WorkScheduler, stop: StopCondition = .never, completedRows: [Int: [BasinCell]] = [:],
                      onRow: ((Int, [BasinCell]) throws -> Void)? = nil,
                      progress: ((Int, Int) -> Void)? = nil) throws -> BasinMap {
+    var units = units
     let (xs, ys, objective) = (units.xs, units.ys, units.objective)
-    var done = completedRows.filter { $0.value.count == xs.count }.count
-    let rows = try scheduler.records(units, completed: completedRows.filter { $0.value.count == xs.count }, stop: stop) { j, row in
-        try onRow?(j, row)
-        done += 1
-        progress?(done, ys.count)
+    var records: [Int: [BasinCell]] = [:]
+    var done = 0
+    func compute(_ indices: [Int]) throws {
+        for u in indices where records[u] == nil {
+            if let saved = completedRows[u], saved.count == units.cellCount(u) { records[u] = saved; done += 1 }
+        }
+        try scheduler.run(units, units: indices.filter { records[$0] == nil }, stop: stop) { u, row in
+            records[u] = row
+            try onRow?(u, row)
+            done += 1
+            progress?(done, units.count)
+        }
+    }
+    if units.certificates == nil {
+        try compute(Array(units.surveyUnits))
+        let ends = try units.surveyUnits.flatMap { try BasinCell.outcomes(records[$0] ?? []) }
+        units.certificates = try AttractorCertificate.certify(ends: ends, objective: objective, identity: identity,
+                                                              matchTolerance: matchTolerance, tolerances: tolerances,
+                                                              catalog: initial)
+    }
+    let certificates = units.certificates ?? []
+    // Where each grid point's outcome comes from: the point itself when
+    // integrated, the integrated point it was inferred from otherwise.
+    var outcomes = [[BasinOutcome?]](repeating: [BasinOutcome?](repeating: nil, count: xs.count), count: ys.count)
+    var sources = [[(Int, Int)?]](repeating: [(Int, Int)?](repeating: nil, count: xs.count), count: ys.count)
+    var keys = [[Int?]](repeating: [Int?](repeating: nil, count: xs.count), count: ys.count)
+    var scratchCatalog = initial, scratchAttractors: [Attractor] = []
+    for p in 0..<units.passes {
+        if p > 0 && p >= units.plan.count {
+            units.plan.append(BasinRefinement.plan(pass: p, of: units.passes, keys: &keys, sources: &sources))
+        }
+        try compute(units.units(ofPass: p))
+        for j in ys.indices where !units.plan[p][j].isEmpty {
+            for (i, outcome) in zip(units.plan[p][j], try BasinCell.outcomes(records[p * ys.count + j] ?? [])) {
+                outcomes[j][i] = outcome
+                sources[j][i] = (i, j)
+                guard units.passes > 1 else { continue }
+                // Label identities for planning the next pass (a scratch labelling).
+                switch outcome {
+                case let .converged(state, _):
+                    keys[j][i] = try attractorIndex(state, objective: objective, identity: identity, tolerance: matchTolerance,
+                                                    attractors: &scratchAttractors, catalog: &scratchCatalog, tolerances: tolerances)
+                case let .certified(k, _) where certificates.indices.contains(k):
+                    keys[j][i] = try attractorIndex(certificates[k].representative, objective: objective, identity: identity,
+                                                    tolerance: matchTolerance, attractors: &scratchAttractors,
+                                                    catalog: &scratchCatalog, tolerances: tolerances)
+                case .escaped: keys[j][i] = -2
+                case .unconverged: keys[j][i] = -1
+                default: keys[j][i] = -3
+                }
+            }
+        }
     }
     var catalog = initial
     var attractors: [Attractor] = []
     var failures: [String] = []
     var labels = [[BasinLabel]]()
-    var times = [[Double?]]()
+    var times = [[Double?]](), labelTimes = [[Double?]]()
+    var inferred = 0
     for j in ys.indices {
-        var labelRow = [BasinLabel](), timeRow = [Double?]()
-        for (i, outcome) in try BasinCell.outcomes(rows[j] ?? []).enumerated() {
+        var labelRow = [BasinLabel](), timeRow = [Double?](), labelTimeRow = [Double?]()
+        for i in xs.indices {
+            guard let (si, sj) = sources[j][i], let outcome = outcomes[sj][si] else {
+                throw RecordError(message: "basin map point (\(i), \(j)) was neither integrated nor inferred")
+            }
+            let isInferred = (si, sj) != (i, j)
+            if isInferred { inferred += 1 }
             switch outcome {
             case let .converged(state, time):
                 labelRow.append(.attractor(try attractorIndex(state, objective: objective, identity: identity, tolerance: matchTolerance,
                                                               attractors: &attractors, catalog: &catalog, tolerances: tolerances)))
-                timeRow.append(time)
+                timeRow.append(isInferred ? nil : time); labelTimeRow.append(isInferred ? nil : time)
+            case let .certified(k, time):
+                guard certificates.indices.contains(k) else {
+                    throw RecordError(message: "a basin record names certificate \(k) of \(certificates.count)")
+                }
+                labelRow.append(.attractor(try attractorIndex(certificates[k].representative, objective: objective, identity: identity,
+                                                              tolerance: matchTolerance, attractors: &attractors, catalog: &catalog,
+                                                              tolerances: tolerances)))
+                timeRow.append(nil); labelTimeRow.append(isInferred ? nil : time)
             case .unconverged:
-                labelRow.append(.unconverged); timeRow.append(nil)
+                labelRow.append(.unconverged); timeRow.append(nil); labelTimeRow.append(nil)
             case .escaped:
-                labelRow.append(.escaped); timeRow.append(nil)
+                labelRow.append(.escaped); timeRow.append(nil); labelTimeRow.append(nil)
             case let .failed(reason):
-                labelRow.append(.failed); timeRow.append(nil)
+                labelRow.append(.failed); timeRow.append(nil); labelTimeRow.append(nil)
                 failures.append("(\(xs[i]), \(ys[j])): \(reason)")
             }
         }
         labels.append(labelRow)
         times.append(timeRow)
+        labelTimes.append(labelTimeRow)
     }
-    return BasinMap(plane: units.plane, xs: xs, ys: ys, labels: labels, times: times, attractors: attractors, catalog: catalog,
-                    failures: failures)
+    let certifiedAttractors = certificates.map { c in
+        matchingAttractor(c.representative, couplings: Walsh.canonicalOrder(objective.evaluate(c.representative).couplings),
+                          identity: identity, tolerance: matchTolerance, attractors: attractors)
+    }
+    return BasinMap(plane: units.plane, xs: xs, ys: ys, labels: labels, times: times, labelTimes: labelTimes,
+                    attractors: attractors, catalog: catalog, failures: failures, certificates: certificates,
+                    surveyStarts: units.surveyRows.count * units.surveyColumns.count, certifiedAttractors: certifiedAttractors,
+                    inferredCount: inferred)
 }
 
 /// One basin-map cell, bit-exact (checkpoints and MPI carry these).
@@ -258,18 +470,21 @@ public struct BasinCell: Codable, Sendable {
     let time: UInt64?
     let state: [UInt64]?
     let reason: String?
+    let certificate: Int?
 
     public static func cells(_ row: [BasinOutcome]) -> [BasinCell] {
         row.map { outcome in
             switch outcome {
             case let .converged(state, time):
-                return BasinCell(kind: "converged", time: time.bitPattern, state: state.map(\.bitPattern), reason: nil)
+                return BasinCell(kind: "converged", time: time.bitPattern, state: state.map(\.bitPattern), reason: nil, certificate: nil)
             case let .unconverged(state):
-                return BasinCell(kind: "unconverged", time: nil, state: state.map(\.bitPattern), reason: nil)
+                return BasinCell(kind: "unconverged", time: nil, state: state.map(\.bitPattern), reason: nil, certificate: nil)
             case let .escaped(state):
-                return BasinCell(kind: "escaped", time: nil, state: state.map(\.bitPattern), reason: nil)
+                return BasinCell(kind: "escaped", time: nil, state: state.map(\.bitPattern), reason: nil, certificate: nil)
             case let .failed(reason):
-                return BasinCell(kind: "failed", time: nil, state: nil, reason: reason)
+                return BasinCell(kind: "failed", time: nil, state: nil, reason: reason, certificate: nil)
+            case let .certified(k, time):
+                return BasinCell(kind: "certified", time: time.bitPattern, state: nil, reason: nil, certificate: k)
             }
         }
     }
@@ -282,6 +497,7 @@ public struct BasinCell: Codable, Sendable {
             case "unconverged": return .unconverged(state: state)
             case "escaped": return .escaped(state: state)
             case "failed": return .failed(reason: cell.reason ?? "")
+            case "certified": return .certified(certificate: cell.certificate ?? -1, time: Double(bitPattern: cell.time ?? 0))
             default: throw RecordError(message: "the basin checkpoint holds an unknown outcome `\(cell.kind)`")
             }
         }
@@ -302,17 +518,24 @@ func attractorIndex(_ state: [Double], objective: LearningObjective, identity: A
                     attractors: inout [Attractor], catalog: inout FixedPointCatalog,
                     tolerances: ClassificationTolerances) throws -> Int {
     let couplings = Walsh.canonicalOrder(objective.evaluate(state).couplings)
-    let scale = tolerance * max(1, Vector.norm(state))
-    if let k = attractors.firstIndex(where: { attractor in
-        switch identity {
-        case .parameters: return Vector.norm(Vector.difference(attractor.representative, state)) <= scale
-        case .effectiveModel: return Vector.norm(Vector.difference(attractor.couplings, couplings)) <= tolerance
-        }
-    }) {
+    if let k = matchingAttractor(state, couplings: couplings, identity: identity, tolerance: tolerance, attractors: attractors) {
         return k
     }
     let point = try FixedPoint.classify(state, objective: objective, tolerances: tolerances, foundBy: "basins")
     let (index, _) = catalog.insert(point)
     attractors.append(Attractor(representative: state, couplings: couplings, catalogIndex: index))
     return attractors.count - 1
+}
+
+/// The index of the attractor that `state` (with effective `couplings`,
+/// canonical order) is, or nil.
+func matchingAttractor(_ state: [Double], couplings: [Double], identity: AttractorIdentity, tolerance: Double,
+                       attractors: [Attractor]) -> Int? {
+    let scale = tolerance * max(1, Vector.norm(state))
+    return attractors.firstIndex { attractor in
+        switch identity {
+        case .parameters: return Vector.norm(Vector.difference(attractor.representative, state)) <= scale
+        case .effectiveModel: return Vector.norm(Vector.difference(attractor.couplings, couplings)) <= tolerance
+        }
+    }
 }

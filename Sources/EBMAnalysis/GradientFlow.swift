@@ -195,6 +195,60 @@ public final class GradientFlow {
         return .endTime
     }
 
+    /// Why `integrate(until:watching:)` stopped.
+    public enum WatchedStop: Equatable, Sendable {
+        /// `|∇L| < gradientTolerance` after a step.
+        case gradientTolerance
+        /// `endTime` was reached.
+        case endTime
+        /// `watch` returned true after a step.
+        case watched
+    }
+
+    /// The lean loop of sweeps over many starts (basin maps): the steps,
+    /// gradient checks and hence the states of `integrate(until:)`, without
+    /// reading CVODE's statistics or copying the interpolant after every
+    /// step. `watch(t, θ)` sees the state after each step (lent, not
+    /// copied) and returns true to stop there. Root functions are not
+    /// supported on this path (a root return counts as a step).
+    public func integrate(until end: Double, watching watch: (Double, UnsafeBufferPointer<Double>) throws -> Bool) throws -> WatchedStop {
+        try integrator.setStopTime(end)
+        let tolerance = problem.gradientTolerance
+        if tolerance > 0 && system.gradientNorm(at: state) < tolerance {
+            return .gradientTolerance
+        }
+        // One-step mode: each call is one step, so the budget is a count here.
+        var steps = 0
+        let maxSteps = method.maxSteps
+        do {
+            while integrator.time < end {
+                if steps >= maxSteps {
+                    throw GradientFlowError(what: "CVODE took max_steps = \(maxSteps) steps (CV_TOO_MUCH_WORK) without reaching t = \(end)",
+                                            time: integrator.time, stepSize: integrator.statistics.lastStepSize,
+                                            gradientNorm: currentGradientNorm(), largestParameter: largestParameter(),
+                                            remedy: "raise integrator.max_steps, loosen rtol/atol, or shorten t_end")
+                }
+                try integrator.step(toward: end)
+                steps += 1
+                let t = integrator.time
+                if tolerance > 0 {
+                    let approximate = try integrator.withDenseOutput(at: t, derivative: 1) { scaledNorm($0) }
+                    if approximate < 10 * tolerance,
+                       integrator.withState({ system.gradientNorm(lentAt: $0) }) < tolerance {
+                        return .gradientTolerance
+                    }
+                }
+                if try integrator.withState({ try watch(t, $0) }) { return .watched }
+            }
+        } catch let error as CVodeError {
+            throw GradientFlowError(what: error.description, time: error.time ?? integrator.time,
+                                    stepSize: error.stepSize ?? integrator.statistics.lastStepSize,
+                                    gradientNorm: currentGradientNorm(), largestParameter: largestParameter(),
+                                    remedy: "try linear_solver: gmres or dense, tighter rtol/atol, or a larger max_steps")
+        }
+        return .endTime
+    }
+
     /// The free parameter of largest magnitude at the integrator's state,
     /// by name (overflowing weights are the usual cause of failures).
     func largestParameter() -> (name: String, value: Double)? {
@@ -224,5 +278,29 @@ public struct GradientFlowError: Error, CustomStringConvertible {
         let gradient = gradientNorm.map { String(format: "%.3e", $0) } ?? "not finite"
         let largest = largestParameter.map { ", largest parameter \($0.name) = \(String(format: "%.6g", $0.value))" } ?? ""
         return "\(what); at t = \(String(format: "%.6g", time)), step size \(String(format: "%.3e", stepSize)), |grad L| = \(gradient)\(largest); \(remedy)"
+    }
+}
+
+/// `Vector.norm` on a lent buffer (the same operations, so the same bits).
+func scaledNorm(_ x: UnsafeBufferPointer<Double>) -> Double {
+    var scale = 0.0
+    for v in x { scale = max(scale, abs(v)) }
+    if scale == 0 || !scale.isFinite { return scale }
+    var s = 0.0
+    for v in x { let r = v / scale; s += r * r }
+    return scale * s.squareRoot()
+}
+
+extension GradientFlowSystem {
+    /// `|∇L(θ)|` at a lent θ, through the workspace.
+    func gradientNorm(lentAt free: UnsafeBufferPointer<Double>) -> Double {
+        workspace.ensureEvaluated(at: free)
+        return Vector.norm(workspace.gradient)
+    }
+
+    /// `L(θ)` at a lent θ, through the workspace (one all-states pass at most).
+    func loss(lentAt free: UnsafeBufferPointer<Double>) -> Double {
+        workspace.ensureEvaluated(at: free)
+        return workspace.loss
     }
 }

@@ -20,10 +20,11 @@ public enum BasinFiles {
     }
 
     public static func times(_ map: BasinMap, scenario: String) -> DataFile {
-        var file = DataFile(scenario: scenario, columns: ["x", "y", "t_converged"])
-        file.comment("time to reach |grad L| < tol from each start; nan where it did not converge")
+        var file = DataFile(scenario: scenario, columns: ["x", "y", "t_converged", "t_labelled"])
+        file.comment("t_converged: time to reach |grad L| < tol from each start; nan where it was not integrated that far")
+        file.comment("t_labelled: time at which the attractor became certain (convergence, or entry into a certified region); nan where no attractor")
         for (j, y) in map.ys.enumerated() {
-            for (i, x) in map.xs.enumerated() { file.append([x, y, map.times[j][i] ?? .nan]) }
+            for (i, x) in map.xs.enumerated() { file.append([x, y, map.times[j][i] ?? .nan, map.labelTimes[j][i] ?? .nan]) }
             file.endBlock()
         }
         return file
@@ -54,42 +55,62 @@ public enum BasinFiles {
         let boundaryFraction: Double
         let basinEntropy: Double
         let convergenceTime: [String: Double]?
+        let labelTime: [String: Double]?
         let failures: [String]
+        let unresolved: [String: Int]
+        let labelledBy: [String: Int]
+        let certifiedRegions: [Region]
+        struct Region: Encodable {
+            let attractor: Int?
+            let radius: Double
+            let lossBelow: Double
+            enum CodingKeys: String, CodingKey { case attractor, radius, lossBelow = "loss_below" }
+        }
         enum CodingKeys: String, CodingKey {
             case grid, fractions, boundaryFraction = "boundary_fraction", basinEntropy = "basin_entropy"
-            case convergenceTime = "convergence_time", failures
+            case convergenceTime = "convergence_time", labelTime = "label_time", failures, unresolved, labelledBy = "labelled_by"
+            case certifiedRegions = "certified_regions"
         }
     }
 
     public static func json(_ map: BasinMap) throws -> Data {
-        let times = map.times.flatMap { $0 }.compactMap { $0 }.sorted()
-        var timeStatistics: [String: Double]?
-        if !times.isEmpty {
+        /// min, quartiles, max and mean; nil when empty.
+        func statistics(_ values: [Double]) -> [String: Double]? {
+            let times = values.sorted()
+            guard !times.isEmpty else { return nil }
             func quantile(_ q: Double) -> Double {
                 let position = q * Double(times.count - 1)
                 let lo = Int(position.rounded(.down)), hi = min(lo + 1, times.count - 1)
                 return times[lo] + (position - Double(lo)) * (times[hi] - times[lo])
             }
-            timeStatistics = ["min": times[0], "q1": quantile(0.25), "median": quantile(0.5), "q3": quantile(0.75),
-                              "max": times[times.count - 1], "mean": times.reduce(0, +) / Double(times.count)]
+            return ["min": times[0], "q1": quantile(0.25), "median": quantile(0.5), "q3": quantile(0.75),
+                    "max": times[times.count - 1], "mean": times.reduce(0, +) / Double(times.count)]
         }
+        let timeStatistics = statistics(map.times.flatMap { $0 }.compactMap { $0 })
         let summary = Summary(grid: [map.xs.count, map.ys.count],
                               fractions: Dictionary(uniqueKeysWithValues: map.fractions.map { (String($0.key.code), $0.value) }),
                               boundaryFraction: map.boundaryFraction, basinEntropy: map.basinEntropy(),
-                              convergenceTime: timeStatistics, failures: map.failures)
+                              convergenceTime: timeStatistics,
+                              labelTime: statistics(map.labelTimes.flatMap { $0 }.compactMap { $0 }), failures: map.failures,
+                              unresolved: ["still_moving_at_t_limit": map.unresolved.unconverged, "solver_failed": map.unresolved.failed],
+                              labelledBy: ["convergence": map.convergedCount, "certified_region": map.certifiedCount,
+                                           "inferred": map.inferredCount, "survey_starts": map.surveyStarts],
+                              certifiedRegions: zip(map.certificates, map.certifiedAttractors).map { c, attractor in
+                                  Summary.Region(attractor: attractor, radius: c.radius, lossBelow: c.lossBound) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(summary) + Data("\n".utf8)
     }
 }
 
-/// `field.dat`, `nullclines.dat`, `orbits.dat`, `portrait_points.dat`.
+/// `field.dat`, `nullclines.dat`, `orbits.dat`, `orbit_arrows.dat`, `portrait_points.dat`.
 public enum PortraitFiles {
-    public static func field(_ portrait: PhasePortrait, scenario: String) -> DataFile {
+    public static func field(_ portrait: PhasePortrait, scenario: String, background: String = "none") -> DataFile {
         var file = DataFile(scenario: scenario, columns: ["x", "y", "dx", "dy"], constants: [
             ("plane", "theta = theta_c + x u + y v"),
             ("x_axis", portrait.plane.xName),
             ("y_axis", portrait.plane.yName),
+            ("background", background),
         ])
         file.comment("projection of the flow -grad L onto the plane's directions u and v")
         for (j, y) in portrait.ys.enumerated() {
@@ -102,6 +123,7 @@ public enum PortraitFiles {
     public static func nullclines(_ portrait: PhasePortrait, scenario: String) -> DataFile {
         var file = DataFile(scenario: scenario, columns: ["x", "y"])
         file.comment("data set 0 (index 0): dx = 0; data set 1 (index 1): dy = 0; one block per segment")
+        file.comment("every point lies on its nullcline to |component| <= 1e-10 (root found on a grid 4x finer than field.dat's)")
         for (set, segments) in [portrait.nullclines.x, portrait.nullclines.y].enumerated() {
             for s in segments {
                 file.append([s.x0, s.y0])
@@ -119,6 +141,28 @@ public enum PortraitFiles {
         for orbit in portrait.orbits {
             for p in orbit { file.append([p.t, p.x, p.y]) }
             file.endBlock()
+        }
+        return file
+    }
+
+    /// Where each orbit goes: the unit direction of travel (in the plane)
+    /// at a third and at two thirds of its projected length.
+    public static func orbitArrows(_ portrait: PhasePortrait, scenario: String) -> DataFile {
+        var file = DataFile(scenario: scenario, columns: ["x", "y", "dx", "dy"])
+        file.comment("direction of travel along each orbit of orbits.dat (unit vector in plane coordinates), two per orbit")
+        for orbit in portrait.orbits where orbit.count >= 2 {
+            var lengths = [0.0]
+            for k in 1..<orbit.count {
+                lengths.append(lengths[k - 1] + hypot(orbit[k].x - orbit[k - 1].x, orbit[k].y - orbit[k - 1].y))
+            }
+            guard let total = lengths.last, total > 0 else { continue }
+            for fraction in [1.0 / 3, 2.0 / 3] {
+                guard let k = lengths.firstIndex(where: { $0 >= fraction * total }), k > 0 else { continue }
+                let dx = orbit[k].x - orbit[k - 1].x, dy = orbit[k].y - orbit[k - 1].y
+                let norm = hypot(dx, dy)
+                guard norm > 0 else { continue }
+                file.append([orbit[k - 1].x, orbit[k - 1].y, dx / norm, dy / norm])
+            }
         }
         return file
     }

@@ -12,8 +12,8 @@ public enum DefaultScenario {
 # Outputs: trajectory.dat (KL, |∇L| and every parameter against t),
 #   couplings.dat (the model's effective couplings J_A(t)), basins of
 #   attraction and a phase portrait on the plane of W[0,0] and W[0,1] through
-#   the initial point (basins.dat, field.dat, nullclines.dat, orbits.dat),
-#   summary.json.
+#   the initial point (basins.dat, field.dat, nullclines.dat, orbits.dat;
+#   the portrait drawn over the basin map), summary.json.
 name: demo
 spins: 4
 target:
@@ -47,8 +47,9 @@ analyses:
   portrait:
     plane: {x: "W[0,0]", y: "W[0,1]", center: init}
     range: {x: [-3, 3], y: [-3, 3]}
-    grid: [21, 21]
+    grid: [41, 41]
     orbits: {grid: [4, 4], t_max: 1000}
+    background: basins
 output: out/demo
 
 """

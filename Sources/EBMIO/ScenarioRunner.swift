@@ -120,6 +120,7 @@ public enum ScenarioRunner {
         if var basins = scenario.analyses.basins {
             basins.resolution = GridSize(x: min(basins.resolution.x, 8), y: min(basins.resolution.y, 8))
             basins.maximumTime = min(basins.maximumTime, 100)
+            basins.limitTime = min(basins.limitTime, basins.maximumTime)
             scenario.analyses.basins = basins
         }
         if var portrait = scenario.analyses.portrait {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import EBMAnalysis
 import EBMCore
@@ -8,11 +9,227 @@ import EBMLinearAlgebra
 
     /// A square map on `threads` local threads.
     static func map(_ objective: LearningObjective, plane: Plane, axis: [Double], maximumTime: Double, tolerance: Double,
-                    threads: Int) throws -> BasinMap {
+                    threads: Int, certify: Bool = false, refine: Bool = false,
+                    identity: AttractorIdentity = .parameters) throws -> BasinMap {
         let units = BasinRowUnits(objective: objective, method: method, plane: plane, xs: axis, ys: axis, maximumTime: maximumTime,
-                                  tolerance: tolerance, threads: threads)
-        return try basinMap(units, catalog: FixedPointCatalog(), tolerances: ClassificationTolerances(),
+                                  tolerance: tolerance, threads: threads, certify: certify, refine: refine)
+        return try basinMap(units, catalog: FixedPointCatalog(), tolerances: ClassificationTolerances(), identity: identity,
                             scheduler: LocalScheduler(threads: threads))
+    }
+
+    /// scenarios/basins-rbm.yaml's problem: rbm(h=1) on 3 spins learning an
+    /// rbm(h=1) teacher, on the plane of W[0,0] and b[0] through the origin.
+    static func basinsRBM() throws -> (LearningObjective, Plane) {
+        let model = RestrictedBoltzmannMachine(spins: 3, hidden: 1)
+        let teacher = [0.2, -0.1, 0.3, 0.4, 1.1, -0.8, 0.6]
+        let target = try Target(spins: 3, unnormalisedLogProbabilities: model.evaluate(teacher).energies.map { -$0 })
+        let names = model.parameterNames
+        let plane = try Plane.axes(center: [Double](repeating: 0, count: model.parameterCount),
+                                   x: names.firstIndex(of: "W[0,0]")!, y: names.firstIndex(of: "b[0]")!, names: names)
+        return (LearningObjective(model: model, target: target), plane)
+    }
+
+    /// scenarios/demo.yaml's problem: rbm(h=4) on a random 4-spin target,
+    /// on the plane of W[0,0] and W[0,1] through its initial point.
+    static func demo() throws -> (LearningObjective, Plane) {
+        let target = try Target.random(spins: 4, seed: 7, orders: [1, 2, 3, 4], scales: [0.6, 0.4, 0.3, 0.2])
+        let model = RestrictedBoltzmannMachine(spins: 4, hidden: 4)
+        var g = SeededGenerator(seed: 1)
+        let center = (0..<model.parameterCount).map { _ in 1e-3 * g.nextNormal() }
+        let names = model.parameterNames
+        let plane = try Plane.axes(center: center, x: names.firstIndex(of: "W[0,0]")!, y: names.firstIndex(of: "W[0,1]")!,
+                                   names: names)
+        return (LearningObjective(model: model, target: target), plane)
+    }
+
+    /// Certified stopping labels every start as integrating it to
+    /// convergence does, on the shipped maps' problems (coarser grids), and
+    /// it does stop starts (the test is not vacuous).
+    @Test(arguments: [false, true]) func certifiedStoppingKeepsEveryLabel(demo: Bool) throws {
+        let (objective, plane) = demo ? try Self.demo() : try Self.basinsRBM()
+        let axis = gridValues(-3...3, count: demo ? 7 : 12)
+        let identity: AttractorIdentity = demo ? .effectiveModel : .parameters
+        let tolerance = demo ? 1e-6 : 1e-8
+        let plain = try Self.map(objective, plane: plane, axis: axis, maximumTime: 1e4, tolerance: tolerance, threads: 2,
+                                 identity: identity)
+        let certified = try Self.map(objective, plane: plane, axis: axis, maximumTime: 1e4, tolerance: tolerance, threads: 2,
+                                     certify: true, identity: identity)
+        #expect(certified.labels == plain.labels)
+        #expect(!certified.certificates.isEmpty && certified.certifiedCount > 0)
+        #expect(plain.certificates.isEmpty && plain.certifiedCount == 0)
+    }
+
+    /// Refinement reproduces the full map on scenarios/basins-rbm.yaml's
+    /// problem (the shipped map that refines; with certification, as it
+    /// runs), inferring most of it.
+    @Test func refinementReproducesTheFullMap() throws {
+        let (objective, plane) = try Self.basinsRBM()
+        let axis = gridValues(-3...3, count: 41)
+        let full = try Self.map(objective, plane: plane, axis: axis, maximumTime: 1e4, tolerance: 1e-8, threads: 2, certify: true)
+        let refined = try Self.map(objective, plane: plane, axis: axis, maximumTime: 1e4, tolerance: 1e-8, threads: 2,
+                                   certify: true, refine: true)
+        #expect(refined.labels == full.labels)
+        #expect(refined.inferredCount > axis.count * axis.count / 2 && full.inferredCount == 0)
+    }
+
+    /// With certification the map still does not depend on the threads
+    /// (the survey's certificates are fixed before any row runs).
+    @Test func certifiedMapDoesNotDependOnThreads() throws {
+        let (objective, plane) = try Self.basinsRBM()
+        let axis = gridValues(-3...3, count: 8)
+        let one = try Self.map(objective, plane: plane, axis: axis, maximumTime: 1e4, tolerance: 1e-8, threads: 1, certify: true)
+        let two = try Self.map(objective, plane: plane, axis: axis, maximumTime: 1e4, tolerance: 1e-8, threads: 2, certify: true)
+        #expect(one.certificates == two.certificates)
+        #expect(one.labels == two.labels && one.labelTimes == two.labelTimes)
+        #expect(one.attractors.map(\.representative) == two.attractors.map(\.representative))
+    }
+
+    /// A start on the stable manifold of a saddle, nudged off it, passes
+    /// close to the saddle and leaves: it is labelled by the sink it ends
+    /// at, with certification as without. In basins-rbm's problem the
+    /// subspace b = W = 0 is invariant (flip symmetry); the fixed point in it
+    /// (a fitted to the marginals) is a saddle, and the flow leaves it
+    /// along (b, W).
+    @Test func startPassingNearASaddleIsLabelledByItsEnd() throws {
+        let (objective, _) = try Self.basinsRBM()
+        // The saddle: the flow restricted to b = W = 0 from a = 0.
+        let inSubspace = try GradientFlow(problem: GradientFlowProblem(objective: objective, initialParameters: [Double](repeating: 0, count: 7),
+                                                                       endTime: 1e4, gradientTolerance: 1e-12),
+                                          method: Self.method)
+        #expect(try inSubspace.integrate() == .gradientTolerance)
+        let saddle = inSubspace.state
+        #expect(saddle[3...].allSatisfy { $0 == 0 })
+        let point = try FixedPoint.classify(saddle, objective: objective, tolerances: ClassificationTolerances(), foundBy: "test")
+        #expect(point.type == .saddle)
+        let start = Array(saddle[0..<3]) + [1e-7, 1e-7, -1e-7, 1e-7]
+        let survey = BasinRowUnits(objective: objective, method: Self.method, plane: try Self.basinsRBM().1,
+                                   xs: gridValues(-3...3, count: 8), ys: gridValues(-3...3, count: 8), maximumTime: 1e4,
+                                   tolerance: 1e-8, threads: 1, certify: true)
+        let map = try basinMap(survey, catalog: FixedPointCatalog(), tolerances: ClassificationTolerances(),
+                               scheduler: LocalScheduler(threads: 1))
+        #expect(!map.certificates.isEmpty)
+        let certifiedMapper = try BasinMapper(objective: objective, method: Self.method, maximumTime: 1e4, tolerance: 1e-8,
+                                              certificates: map.certificates)
+        let plainMapper = try BasinMapper(objective: objective, method: Self.method, maximumTime: 1e4, tolerance: 1e-8)
+        guard case let .converged(end, time) = plainMapper.outcome(from: start) else {
+            Issue.record("the start near the saddle did not converge")
+            return
+        }
+        // It starts within 2e-7 of the saddle and ends at a sink far from it.
+        #expect(Vector.norm(Vector.difference(end, saddle)) > 0.5 && time > 0)
+        let sinks = map.certificates.map(\.representative)
+        guard let nearest = sinks.indices.min(by: { Vector.norm(Vector.difference(sinks[$0], end)) < Vector.norm(Vector.difference(sinks[$1], end)) }) else { return }
+        #expect(Vector.norm(Vector.difference(sinks[nearest], end)) < 1e-6)
+        switch certifiedMapper.outcome(from: start) {
+        case let .certified(k, _): #expect(k == nearest)
+        case let .converged(state, _): #expect(Vector.norm(Vector.difference(state, end)) < 1e-6)
+        default: Issue.record("the start near the saddle was neither certified nor converged")
+        }
+    }
+
+    /// The lean loop takes the steps of `integrate(until:)`: the same stop,
+    /// time and state, bit for bit; a watch that fires stops after that step.
+    @Test func leanLoopMatchesTheStepLoop() throws {
+        let (objective, plane) = try Self.basinsRBM()
+        let start = plane.point(1.3, -0.7)
+        let problem = GradientFlowProblem(objective: objective, initialParameters: start, endTime: 1e4, gradientTolerance: 1e-8)
+        let reference = try GradientFlow(problem: problem, method: Self.method)
+        let lean = try GradientFlow(problem: problem, method: Self.method)
+        for end in [10.0, 1e4] {
+            let stop = try reference.integrate(until: end)
+            let leanStop = try lean.integrate(until: end) { _, _ in false }
+            #expect((stop == .gradientTolerance) == (leanStop == .gradientTolerance))
+            #expect(reference.time == lean.time && reference.state == lean.state)
+        }
+        try lean.restart(from: start)
+        var watchedTimes: [Double] = []
+        let stop = try lean.integrate(until: 1e4) { t, _ in
+            watchedTimes.append(t)
+            return watchedTimes.count == 5
+        }
+        #expect(stop == .watched && watchedTimes.count == 5 && lean.time == watchedTimes[4])
+    }
+
+    /// A start still moving at `t_max` goes on to `t_limit`: basins-rbm's
+    /// corner (-3, -3) is unconverged at t = 1e4 and reaches a sink later.
+    @Test func slowStartGoesOnToTheTimeLimit() throws {
+        let (objective, plane) = try Self.basinsRBM()
+        let start = plane.point(-3, -3)
+        let stopped = try BasinMapper(objective: objective, method: Self.method, maximumTime: 1e4, tolerance: 1e-8)
+        guard case .unconverged = stopped.outcome(from: start) else {
+            Issue.record("the corner start was expected to be still moving at t = 1e4")
+            return
+        }
+        let continued = try BasinMapper(objective: objective, method: Self.method, maximumTime: 1e4, tolerance: 1e-8, limitTime: 1e6)
+        guard case let .converged(end, time) = continued.outcome(from: start) else {
+            Issue.record("the corner start did not converge by t = 1e6")
+            return
+        }
+        #expect(time > 1e4 && time < 1e6)
+        let point = try FixedPoint.classify(end, objective: objective, tolerances: ClassificationTolerances(), foundBy: "test")
+        #expect(point.kind == .dataConsistent && point.type == .sink)
+    }
+
+    /// Certificates travel (checkpoints, MPI recipes) bit for bit.
+    @Test func certificatesRoundTripBitExactly() throws {
+        let certificate = AttractorCertificate(representative: [0.1, -1.0 / 3, 2e-300], radius: 6.785313190228741e-05,
+                                               lossBound: 1.0 / 7)
+        let data = try JSONEncoder().encode([certificate])
+        let back = try JSONDecoder().decode([AttractorCertificate].self, from: data)
+        #expect(back == [certificate])
+        #expect(back[0].representative.map(\.bitPattern) == certificate.representative.map(\.bitPattern))
+    }
+
+    /// The Hessian-variation bound holds: `‖∇²L(θ + s d) − ∇²L(θ)‖₂ ≤ M s`
+    /// at random points and directions (RBM spin and binary units, Ising).
+    @Test func hessianVariationBoundHolds() throws {
+        var g = SeededGenerator(seed: 11)
+        let target = try Target.random(spins: 3, seed: 5, orders: [1, 2, 3], scales: [0.5, 0.5, 0.5])
+        let models: [any EnergyModel] = [RestrictedBoltzmannMachine(spins: 3, hidden: 2),
+                                         RestrictedBoltzmannMachine(spins: 3, hidden: 2, units: .binary),
+                                         GeneralisedIsingModel(spins: 3, order: 2)]
+        for model in models {
+            let objective = LearningObjective(model: model, target: target)
+            let bound = try #require(AttractorCertificate.hessianVariationBound(objective))
+            for _ in 0..<20 {
+                let theta = (0..<objective.dimension).map { _ in 2 * g.nextNormal() }
+                var d = (0..<objective.dimension).map { _ in g.nextNormal() }
+                let norm = Vector.norm(d)
+                d = d.map { $0 / norm }
+                let s = 0.1
+                let h0 = objective.evaluate(theta).hessian()
+                let h1 = objective.evaluate(zip(theta, d).map { $0 + s * $1 }).hessian()
+                var difference = h1
+                for c in 0..<h1.columns { for r in 0..<h1.rows { difference[r, c] = h1[r, c] - h0[r, c] } }
+                let eigenvalues = try LAPACK.symmetricEigenvalues(difference)
+                let spectralNorm = max(abs(eigenvalues.first!), abs(eigenvalues.last!))
+                #expect(spectralNorm <= bound * s)
+            }
+        }
+    }
+
+    /// In a certified ball the flow points inwards and the Hessian is
+    /// positive definite (checked at points of its boundary sphere).
+    @Test func certifiedBallIsForwardInvariant() throws {
+        let (objective, plane) = try Self.basinsRBM()
+        let units = BasinRowUnits(objective: objective, method: Self.method, plane: plane, xs: gridValues(-3...3, count: 5),
+                                  ys: gridValues(-3...3, count: 5), maximumTime: 1e4, tolerance: 1e-8, threads: 1, certify: true)
+        let map = try basinMap(units, catalog: FixedPointCatalog(), tolerances: ClassificationTolerances(),
+                               scheduler: LocalScheduler(threads: 1))
+        var g = SeededGenerator(seed: 2)
+        let balls = map.certificates.filter { $0.radius > 0 }
+        #expect(balls.count == 2)
+        for c in balls {
+            for _ in 0..<20 {
+                var d = c.representative.map { _ in g.nextNormal() }
+                let norm = Vector.norm(d)
+                d = d.map { $0 / norm }
+                let theta = zip(c.representative, d).map { $0 + c.radius * $1 }
+                let at = objective.evaluate(theta)
+                #expect(Vector.dot(at.gradient, d) > 0)
+                #expect(try LAPACK.symmetricEigenvalues(at.hessian()).first! > 0)
+            }
+        }
     }
 
     /// The full model is convex: every start reaches the single fixed point.
@@ -114,6 +331,14 @@ import EBMLinearAlgebra
             for (x, y) in [(s.x0, s.y0), (s.x1, s.y1)] {
                 let value = -objective.evaluate(plane.point(x, y)).gradient[3]
                 #expect(abs(value) < 0.05 * scale)
+            }
+        }
+        // Every vertex of a nullcline satisfies its component equation to 1e-8.
+        for (segments, direction) in [(portrait.nullclines.x, plane.u), (portrait.nullclines.y, plane.v)] {
+            for s in segments {
+                for (x, y) in [(s.x0, s.y0), (s.x1, s.y1)] {
+                    #expect(abs(Vector.dot(objective.evaluate(plane.point(x, y)).gradient, direction)) <= 1e-8)
+                }
             }
         }
         #expect(portrait.orbits.count == 2 && portrait.orbits[0].count == 30)

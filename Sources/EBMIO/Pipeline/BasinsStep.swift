@@ -11,18 +11,24 @@ enum BasinsStep {
         let resolved = run.resolved
         let plane = try run.plane(spec.plane, keyPath: "analyses.basins.plane")
         let xs = gridValues(spec.range.x, count: spec.resolution.x), ys = gridValues(spec.range.y, count: spec.resolution.y)
-        let checkpointed = try CheckpointedRun(BasinRowUnits.self, scenario: run.scenario, units: ys.count, folder: run.folder,
-                                               options: run.options, progress: run.progress)
         let scheduler = run.scheduler
-        run.progress.say("basins: \(xs.count) x \(ys.count) starts on \(scheduler.layout)")
         let units = BasinRowsTask.units(resolved: resolved, quick: run.options.quick, plane: plane, xs: xs, ys: ys,
-                                        maximumTime: spec.maximumTime, tolerance: spec.tolerance, threads: scheduler.threads)
+                                        maximumTime: spec.maximumTime, limitTime: spec.limitTime, tolerance: spec.tolerance,
+                                        certify: spec.certify, refine: spec.refine, threads: scheduler.threads)
+        let checkpointed = try CheckpointedRun(BasinRowUnits.self, scenario: run.scenario, units: units.count, folder: run.folder,
+                                               options: run.options, progress: run.progress)
+        let survey = units.surveyRows.count * units.surveyColumns.count
+        run.progress.say("basins: \(xs.count) x \(ys.count) starts on \(scheduler.layout)"
+            + (survey > 0 ? ", after a survey of \(survey) starts for certified regions" : "")
+            + (units.passes > 1 ? ", refined in \(units.passes) passes" : ""))
         let map = try checkpointed.run {
             try basinMap(units, catalog: run.catalog, tolerances: run.tolerances,
                          identity: spec.labelBy == .parameters ? .parameters : .effectiveModel,
                          scheduler: scheduler, stop: run.options.stop, completedRows: checkpointed.completed,
                          onRow: checkpointed.save) { done, total in
-                run.progress.update("basins: \(done)/\(total) rows (\(100 * done / total)%)")
+                // Refinement passes skip rows with nothing to integrate: the total is an upper bound then.
+                run.progress.update(units.passes > 1 ? "basins: \(done) of at most \(total) rows (survey and passes included)"
+                                                     : "basins: \(done)/\(total) rows (\(100 * done / total)%)")
             }
         }
         run.catalog = map.catalog
@@ -33,5 +39,8 @@ enum BasinsStep {
         let fractions = map.fractions.sorted { $0.key < $1.key }
             .map { "\($0.key.code): \(String(format: "%.4f", $0.value))" }.joined(separator: ", ")
         run.report.lines.append("basins: \(map.cellCount) starts; fractions by label {\(fractions)}; boundary \(String(format: "%.4f", map.boundaryFraction)), entropy \(String(format: "%.4f", map.basinEntropy()))")
+        if spec.certify || spec.refine {
+            run.report.lines.append("basins: \(map.convergedCount) starts converged, \(map.certifiedCount) stopped in \(map.certificates.count) certified regions, \(map.inferredCount) inferred by refinement; \(map.unresolved.unconverged) still moving at t_limit, \(map.unresolved.failed) failed")
+        }
     }
 }

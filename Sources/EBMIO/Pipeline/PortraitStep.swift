@@ -17,9 +17,10 @@ enum PortraitStep {
         run.progress.say("portrait: field on \(xs.count) x \(ys.count), \(starts.count) orbits")
         let portrait = try PhasePortrait.compute(objective: resolved.objective, method: resolved.method, plane: plane,
                                                  xs: xs, ys: ys, orbitStarts: starts, orbitTime: spec.orbits.maximumTime)
-        try run.write(PortraitFiles.field(portrait, scenario: run.name), "field.dat")
+        try run.write(PortraitFiles.field(portrait, scenario: run.name, background: spec.background.rawValue), "field.dat")
         try run.write(PortraitFiles.nullclines(portrait, scenario: run.name), "nullclines.dat")
         try run.write(PortraitFiles.orbits(portrait, scenario: run.name), "orbits.dat")
+        try run.write(PortraitFiles.orbitArrows(portrait, scenario: run.name), "orbit_arrows.dat")
         try run.write(PortraitFiles.points(run.catalog, plane: plane, objective: resolved.objective, scenario: run.name),
                       "portrait_points.dat")
         run.report.lines.append("portrait: \(portrait.orbits.count) orbits, \(portrait.nullclines.x.count + portrait.nullclines.y.count) nullcline segments"

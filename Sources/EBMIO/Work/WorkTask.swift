@@ -73,23 +73,37 @@ public struct BasinRowsTask: Codable, Sendable {
     let ys: [UInt64]
     let maximumTime: UInt64
     let tolerance: UInt64
+    /// `t_limit` (absent: `t_max`).
+    let limitTime: UInt64?
+    let certify: Bool?
+    /// The survey's certificates (absent before the survey has run).
+    let certificates: [AttractorCertificate]?
+    let refine: Bool?
+    /// The columns per refinement pass and row planned so far.
+    let plan: [[[Int]]]?
 
     /// The units of a basin map, and how other processes rebuild them.
     static func units(resolved: ResolvedScenario, quick: Bool, plane: Plane, xs: [Double], ys: [Double], maximumTime: Double,
-                      tolerance: Double, threads: Int) -> BasinRowUnits {
-        let task = BasinRowsTask(scenario: ScenarioReference(resolved.scenario, quick: quick), plane: PlaneRecord(plane),
-                                 xs: xs.map(\.bitPattern), ys: ys.map(\.bitPattern), maximumTime: maximumTime.bitPattern,
-                                 tolerance: tolerance.bitPattern)
+                      limitTime: Double, tolerance: Double, certify: Bool, refine: Bool, threads: Int) -> BasinRowUnits {
+        let scenario = ScenarioReference(resolved.scenario, quick: quick), record = PlaneRecord(plane)
         return BasinRowUnits(objective: resolved.objective, method: resolved.method, plane: plane, xs: xs, ys: ys,
-                             maximumTime: maximumTime, tolerance: tolerance, threads: threads,
-                             recipe: WorkTask.basinRows(task).recipe)
+                             maximumTime: maximumTime, tolerance: tolerance, threads: threads, limitTime: limitTime,
+                             certify: certify, refine: refine) { units in
+            WorkTask.basinRows(BasinRowsTask(scenario: scenario, plane: record, xs: xs.map(\.bitPattern), ys: ys.map(\.bitPattern),
+                                             maximumTime: maximumTime.bitPattern, tolerance: tolerance.bitPattern,
+                                             limitTime: units.limitTime.bitPattern, certify: units.certify,
+                                             certificates: units.certificates, refine: units.refine,
+                                             plan: units.refine ? units.plan : nil)).recipe
+        }
     }
 
     func units() throws -> BasinRowUnits {
         let resolved = try ResolvedScenario(try scenario.scenario())
         return BasinRowUnits(objective: resolved.objective, method: resolved.method, plane: plane.plane,
                              xs: xs.map(Double.init(bitPattern:)), ys: ys.map(Double.init(bitPattern:)),
-                             maximumTime: Double(bitPattern: maximumTime), tolerance: Double(bitPattern: tolerance), threads: 1)
+                             maximumTime: Double(bitPattern: maximumTime), tolerance: Double(bitPattern: tolerance), threads: 1,
+                             limitTime: limitTime.map(Double.init(bitPattern:)), certify: certify ?? false,
+                             certificates: certificates, refine: refine ?? false, plan: plan)
     }
 }
 

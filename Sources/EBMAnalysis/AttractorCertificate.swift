@@ -1,0 +1,161 @@
+import EBMCore
+import EBMLinearAlgebra
+
+/// A region of parameter space certified to lie in one attractor's basin
+/// (docs/analyses.md, basins, "Certified stopping"): a basin-map start
+/// whose trajectory enters it is labelled at once with `representative`'s
+/// attractor instead of being integrated to `|∇L| < tol`.
+///
+/// - Ball (any labelling): `|θ − θ_r| < radius` around a polished sink θ_r.
+///   With `M` a global bound on the Hessian's variation,
+///   `‖∇²L(θ) − ∇²L(θ')‖₂ ≤ M |θ − θ'|` (`hessianVariationBound`), and
+///   `λ = λ_min(∇²L(θ_r)) > 0`: on `B(θ_r, R)`, `R = λ / 2M`, the Hessian is
+///   `≥ μ = λ/2`, so L is μ-strongly convex there and its minimiser θ*
+///   lies within `ε = |∇L(θ_r)| / μ` of θ_r. On `B(θ*, R − ε)` the flow
+///   satisfies `d|θ − θ*|²/dt = −2 (θ − θ*)·∇L ≤ −2μ |θ − θ*|²`: the ball
+///   is forward-invariant and all of it flows to θ*. `radius = R − 2ε`, so
+///   a θ in the certified ball is in `B(θ*, R − ε)`.
+/// - Loss (`label_by: effective_model` only): `L(θ) < lossBound` for the
+///   data-consistent class (KL = 0 up to the classification tolerance).
+///   KL never increases along the flow, so a trajectory with `KL < δ` can
+///   only end (at a fixed point, or escaping towards a limit) where
+///   `KL < δ`. δ is half the smallest KL of every other end known — the
+///   other fixed points of the survey and the catalog, and the last points
+///   of surveyed starts that escaped or did not converge — so of the known
+///   ends only the data-consistent ones qualify, and every data-consistent
+///   end has the effective model of the target: the same attractor. What
+///   is assumed: no unknown end has `0 < KL < δ` (an escaped start's KL
+///   is taken at its last point; the factor 1/2 is the margin for how much
+///   further it falls).
+public struct AttractorCertificate: Sendable, Equatable, Codable {
+    /// A polished end point of the attractor (what a certified start is labelled as).
+    public let representative: [Double]
+    /// Radius of the certified ball around `representative` (0: no ball).
+    public let radius: Double
+    /// A start is certified once `L(θ) < lossBound` (0: no loss region).
+    public let lossBound: Double
+
+    public init(representative: [Double], radius: Double, lossBound: Double) {
+        self.representative = representative
+        self.radius = radius
+        self.lossBound = lossBound
+    }
+
+    /// Whether θ lies in the certified region; `loss` is evaluated only
+    /// when a loss region exists.
+    @inline(__always)
+    func contains(_ theta: UnsafeBufferPointer<Double>, loss: () -> Double) -> Bool {
+        if radius > 0 {
+            var d2 = 0.0
+            for k in 0..<theta.count {
+                let d = theta[k] - representative[k]
+                d2 += d * d
+            }
+            if d2 < radius * radius { return true }
+        }
+        return lossBound > 0 && loss() < lossBound
+    }
+
+    // Bit-exact coding: certificates travel to other processes in the recipe.
+    enum CodingKeys: String, CodingKey { case representative, radius, lossBound = "loss_bound" }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        representative = try c.decode([UInt64].self, forKey: .representative).map(Double.init(bitPattern:))
+        radius = Double(bitPattern: try c.decode(UInt64.self, forKey: .radius))
+        lossBound = Double(bitPattern: try c.decode(UInt64.self, forKey: .lossBound))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(representative.map(\.bitPattern), forKey: .representative)
+        try c.encode(radius.bitPattern, forKey: .radius)
+        try c.encode(lossBound.bitPattern, forKey: .lossBound)
+    }
+}
+
+extension AttractorCertificate {
+    /// `M` with `‖∇²L(θ) − ∇²L(θ')‖₂ ≤ M |θ − θ'|` for all θ, θ' (free
+    /// parameters), or nil when the model has no such bound here.
+    ///
+    /// Along a line θ + s d (|d| = 1) with `e_k = dᵏE/dsᵏ`,
+    /// `d³L/ds³ = E_q[e₃] − E_p[e₃] + 3 Cov_p(e₁, e₂) − κ₃,p(e₁)`, so
+    /// `|d³L/ds³| ≤ 2B₃ + 3B₁B₂ + 2B₁³` with `B_k ≥ sup_x |e_k(x)|`; for a
+    /// symmetric trilinear form the norm is its sup on the diagonal, hence
+    /// the Lipschitz bound of the Hessian. RBM, `E = −a·f − Σ_μ φ(u_μ)`,
+    /// `|f_i| ≤ 1`: `|du_μ| ≤ |d_μ| √(n+1)` (d_μ: the (b_μ, W_μ·) part), so
+    /// `B₁ = √(n + h(n+1))`, `B₂ = c₂ (n+1)`, `B₃ = c₃ (n+1)^{3/2}` with
+    /// `c₂ = sup φ''`, `c₃ = sup |φ'''|` (1 and 4/(3√3) for log 2cosh; 1/4
+    /// and 1/(6√3) for softplus). Generalised Ising (E linear in θ):
+    /// `B₁ = √P`, `B₂ = B₃ = 0`.
+    public static func hessianVariationBound(_ objective: LearningObjective) -> Double? {
+        if let rbm = objective.model as? RestrictedBoltzmannMachine {
+            let n = Double(rbm.spins), h = Double(rbm.hidden)
+            let (c2, c3) = rbm.units == .spin ? (1.0, 4 / (3 * 3.0.squareRoot())) : (0.25, 1 / (6 * 3.0.squareRoot()))
+            let b1 = (n + h * (n + 1)).squareRoot(), b2 = c2 * (n + 1), b3 = c3 * (n + 1) * (n + 1).squareRoot()
+            return 2 * b3 + 3 * b1 * b2 + 2 * b1 * b1 * b1
+        }
+        if objective.model is GeneralisedIsingModel {
+            let b1 = Double(objective.model.parameterCount).squareRoot()
+            return 2 * b1 * b1 * b1
+        }
+        return nil
+    }
+
+    /// The certified ball around a polished end point θ_r (nil when θ_r is
+    /// not a nondegenerate sink or the model has no Hessian bound).
+    public static func ball(at representative: [Double], objective: LearningObjective) -> Double? {
+        guard let bound = hessianVariationBound(objective) else { return nil }
+        let at = objective.evaluate(representative)
+        guard let eigenvalues = try? LAPACK.symmetricEigenvalues(at.hessian()), let lowest = eigenvalues.first,
+              let highest = eigenvalues.last else { return nil }
+        // LAPACK's eigenvalues are exact to a few ulps of the largest.
+        let lambda = lowest - 1e-12 * max(abs(highest), 1)
+        guard lambda > 0 else { return nil }
+        let outer = lambda / (2 * bound), mu = lambda / 2
+        let offset = Vector.norm(at.gradient) / mu
+        let radius = outer - 2 * offset
+        return radius > outer / 2 ? radius : nil
+    }
+
+    /// Certificates from the ends of the survey starts (docs/analyses.md,
+    /// basins): one per attractor the survey reached, with a ball where
+    /// the attractor is a nondegenerate sink, and for `effectiveModel` a
+    /// loss region for the data-consistent class when every other known end
+    /// has a larger KL. `catalog` adds the fixed points found by other
+    /// analyses to the known ends. Deterministic in the order of `ends`.
+    public static func certify(ends: [BasinOutcome], objective: LearningObjective, identity: AttractorIdentity,
+                               matchTolerance: Double, tolerances: ClassificationTolerances,
+                               catalog: FixedPointCatalog) throws -> [AttractorCertificate] {
+        var scratch = catalog
+        var attractors: [Attractor] = []
+        var otherLosses: [Double] = []
+        for end in ends {
+            switch end {
+            case let .converged(state, _):
+                _ = try attractorIndex(state, objective: objective, identity: identity, tolerance: matchTolerance,
+                                       attractors: &attractors, catalog: &scratch, tolerances: tolerances)
+            case let .unconverged(state), let .escaped(state):
+                otherLosses.append(objective.evaluate(state).loss)
+            case .certified, .failed:
+                break
+            }
+        }
+        var certificates: [AttractorCertificate] = []
+        if identity == .effectiveModel {
+            // The data-consistent class: its members' couplings equal the target's.
+            let consistent = attractors.indices.filter { scratch.points[attractors[$0].catalogIndex].kind == .dataConsistent }
+            let others = scratch.points.filter { $0.kind != .dataConsistent }.map(\.loss) + otherLosses
+            if let first = consistent.first, let lowest = others.min(), lowest > 0 {
+                certificates.append(AttractorCertificate(representative: attractors[first].representative, radius: 0,
+                                                         lossBound: lowest / 2))
+            }
+        }
+        for attractor in attractors {
+            if let radius = ball(at: attractor.representative, objective: objective) {
+                certificates.append(AttractorCertificate(representative: attractor.representative, radius: radius, lossBound: 0))
+            }
+        }
+        return certificates
+    }
+}
