@@ -35,6 +35,11 @@ public final class BasinMapper {
     public let certificates: [AttractorCertificate]
     let polish: NewtonSolver
     let system: GradientSystem
+    /// Time spent before the last kick off a saddle (see `advance`).
+    private var elapsed = 0.0
+    private var kicks = 0
+    /// At most this many kicks off saddles per start.
+    static let kickLimit = 4
 
     public init(objective: LearningObjective, method: GradientFlowMethod, maximumTime: Double, tolerance: Double,
                 polishTolerance: Double = 1e-10, limitTime: Double? = nil, certificates: [AttractorCertificate] = []) throws {
@@ -78,10 +83,39 @@ public final class BasinMapper {
             stop = try flow.integrate(until: end) { _, _ in false }
         }
         switch stop {
-        case .gradientTolerance: return .converged(state: polished(flow.state), time: flow.time)
+        case .gradientTolerance:
+            // |∇L| fell below the tolerance near a saddle: the flow pauses
+            // there and leaves along the unstable direction on the side it
+            // came from. Kick it off that side and go on, so the start is
+            // labelled by where it ends, not by the plateau it crossed.
+            let point = polished(flow.state)
+            if kicks < Self.kickLimit, let leaving = try exitFromSaddle(point, approach: flow.state) {
+                kicks += 1
+                elapsed += flow.time
+                try flow.restart(from: leaving)
+                return try advance(to: end, certified: certified)
+            }
+            return .converged(state: point, time: elapsed + flow.time)
         case .watched: return .certified(certificate: hit, time: flow.time)
         case .endTime: return nil
         }
+    }
+
+    /// A point a little off `saddle` along its most unstable direction, on
+    /// the side of `approach` (where the flow was when it paused); nil when
+    /// the Hessian at `point` has no eigenvalue below -1e-8 (a minimum, or a
+    /// degenerate point), or when the flow came in on the saddle's stable
+    /// manifold (no offset along the unstable direction beyond rounding: a
+    /// start on a symmetry axis stays, and is labelled by the saddle).
+    private func exitFromSaddle(_ saddle: [Double], approach: [Double]) throws -> [Double]? {
+        let eigen = try LAPACK.symmetricEigen(flow.problem.objective.evaluate(saddle).hessian())
+        guard let lowest = eigen.values.first, lowest < -1e-8 else { return nil }
+        let direction = (0..<saddle.count).map { eigen.vectors[$0, 0] }
+        let offset = zip(Vector.difference(approach, saddle), direction).reduce(0) { $0 + $1.0 * $1.1 }
+        guard abs(offset) > 1e-12 * max(1, Vector.norm(saddle)) else { return nil }
+        let side = offset >= 0 ? 1.0 : -1.0
+        let kick = 1e-3 * max(1, Vector.norm(saddle))
+        return zip(saddle, direction).map { $0 + side * kick * $1 }
     }
 
     /// Whether the last decade looks like an escape: `|θ|` grew while the
@@ -97,6 +131,8 @@ public final class BasinMapper {
     /// (the survey starts, and maps checked against certified ones).
     public func outcome(from start: [Double], certified: Bool = true) -> BasinOutcome {
         do {
+            elapsed = 0
+            kicks = 0
             try flow.restart(from: start)
             // The escape test compares the last decade of time with the rest.
             if let outcome = try advance(to: maximumTime / 10, certified: certified) { return outcome }

@@ -42,7 +42,7 @@ analyses:
     range: {x: [-3, 3], y: [-3, 3]}
     resolution: [40, 40]
     t_max: 1.0e4
-    tol: 1.0e-6
+    tol: 1.0e-9
     label_by: effective_model
   portrait:
     plane: {x: "W[0,0]", y: "W[0,1]", center: init}
