@@ -140,7 +140,7 @@ extension SweepSpecification {
         if let targets, targets > 1, let node = map["targets"], let kind = target?.kind {
             var randomTarget = false
             if case .random = kind { randomTarget = true }
-            if !randomTarget { reader.report("targets: \(targets) draws random targets: it needs a target of kind random", about: node) }
+            if !randomTarget { reader.report("targets: \(targets) runs every member on \(targets) random targets (seeds from target.seed on): it needs a target of kind random; drop `targets` for this target", about: node) }
         }
         let overNames = ["init_seed", "init_scale", "target_seed", "hidden"]
         let over = reader.value(map["over"]) { reader.word($0, "swept setting", choices: overNames) }
