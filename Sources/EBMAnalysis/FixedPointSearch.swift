@@ -125,6 +125,9 @@ public struct FixedPointReport: Sendable {
     /// `nearTime[i]`: the time those flows spent near entry i
     /// (`FlowPassage.timeNear`, once per flow), summed.
     public var nearTime: [Double] = []
+    /// `closestApproach[i]`: the smallest `FlowPassage.seedDistance` of the
+    /// flows' plateaus Newton-polished onto entry i (`+∞` when none was).
+    public var closestApproach: [Double] = []
 }
 
 /// Finds, classifies and catalogues fixed points (docs/design.md, Fixed points):
@@ -160,6 +163,7 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
     var visitTime: [Double] = []
     var nearVisitors: [Int: Set<Int>] = [:]
     var nearTime: [Int: Double] = [:]
+    var closestApproach: [Int: Double] = [:]
     var enumeration: [EnumerationStep] = []
 
     func record(_ method: String, units: Int) {
@@ -261,6 +265,9 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
                 if let index = try consider(seed, method: "flows", start: i) {
                     visitors[index].insert(i)
                     visitTime[index] += time
+                    if let passage = flow.passages?[k] {
+                        closestApproach[index] = min(closestApproach[index] ?? .infinity, passage.seedDistance)
+                    }
                     if let passage = flow.passages?[k], passage.isNear, !nearVisitors[index, default: []].contains(i) {
                         nearVisitors[index, default: []].insert(i)
                         nearTime[index, default: 0] += passage.timeNear
@@ -344,7 +351,8 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
                             escape: escape, newtonSolves: solves, visits: visitors.map(\.count), visitTime: visitTime,
                             enumeration: enumeration, lastQuarterFoundNew: lastQuarterFoundNew,
                             nearVisits: ranFlows ? catalog.points.indices.map { nearVisitors[$0]?.count ?? 0 } : [],
-                            nearTime: ranFlows ? catalog.points.indices.map { nearTime[$0] ?? 0 } : [])
+                            nearTime: ranFlows ? catalog.points.indices.map { nearTime[$0] ?? 0 } : [],
+                            closestApproach: ranFlows ? catalog.points.indices.map { closestApproach[$0] ?? .infinity } : [])
 }
 
 /// Images of free parameters under the model's symmetries that keep the

@@ -28,8 +28,11 @@ enum FixedPointsStep {
         try run.write(FixedPointFiles.table(report, model: run.model, scenario: run.name), "fixed_points.dat")
         try run.write(FixedPointFiles.enumeration(report, scenario: run.name), "enumeration.dat")
         try run.writeJSON(try FixedPointFiles.json(report, model: run.model, scenario: run.name), "fixed_points.json")
-        if let visits = VisitFiles.table(report, flows: spec.flows + 1, scenario: run.name) { try run.write(visits, "visits.dat") }
-        run.report.lines += FixedPointFiles.summaryLines(report) + VisitFiles.summaryLines(report, flows: spec.flows + 1)
+        let visited = VisitFiles.models(report, objective: resolved.objective)
+        if let visited {
+            try run.write(VisitFiles.table(visited, spins: resolved.scenario.spins, flows: spec.flows + 1, scenario: run.name), "visits.dat")
+        }
+        run.report.lines += FixedPointFiles.summaryLines(report) + (visited.map { VisitFiles.summaryLines($0, flows: spec.flows + 1) } ?? [])
     }
 
     /// Where random starts are centred (free parameters), nil for a draw like `init`.
