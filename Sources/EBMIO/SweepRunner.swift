@@ -165,7 +165,7 @@ public enum SweepRunner {
             row += values(c?.couplingTimes, thresholds.count) + values(c?.momentTimes, thresholds.count) + [Double(result.member.seed)]
             row += values(c?.informationTimes, thresholds.count)
             for measure in OrderMeasure.allCases { row += values(c?.onsetTimes[measure], onsets.count) }
-            file.append(row + [result.member.targetSeed.map(Double.init) ?? .nan])
+            file.append(row + [result.member.targetSeed.map { Double($0) } ?? .nan])
         }
         return file
     }
