@@ -88,6 +88,8 @@ public struct SweepSummary: Codable {
     public var over: String
     public var values: [Double]
     public var seeds: Int
+    /// Random targets per value and seed (`sweep.targets`).
+    public var targets: Int
     public var members: Int
     public var failed: [Failure]
     public var epsilon: [Double]
@@ -97,7 +99,7 @@ public struct SweepSummary: Codable {
     public var groups: [Group]
 
     enum CodingKeys: String, CodingKey {
-        case ebmflow, scenario, scenarioHash = "scenario_hash", over, values, seeds, members, failed, epsilon, onsetFractions = "onset_fractions"
+        case ebmflow, scenario, scenarioHash = "scenario_hash", over, values, seeds, targets, members, failed, epsilon, onsetFractions = "onset_fractions"
         case quartiles, hierarchyRule = "hierarchy_rule", groups
     }
 
@@ -110,6 +112,7 @@ public struct SweepSummary: Codable {
         for result in results where !distinct.contains(result.member.value) { distinct.append(result.member.value) }
         values = distinct
         seeds = sweep.seeds
+        targets = sweep.targets
         members = results.count
         failed = results.compactMap { result in result.error.map { Failure(member: result.member.id, error: $0) } }
         epsilon = thresholds

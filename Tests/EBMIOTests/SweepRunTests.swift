@@ -103,6 +103,8 @@ sweep: {seeds: 3, over: init_scale, values: [0.001, 0.3]}
         #expect(rows.map { $0[1] } == [0.001, 0.001, 0.001, 0.001, 0.3, 0.3, 0.3, 0.3])
         #expect(rows.map { $0[targetSeed] } == [5, 5, 6, 6, 5, 5, 6, 6])
         #expect(rows.map { $0[seed] } == [2, 3, 2, 3, 2, 3, 2, 3])
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/sweep_summary.json"))) as! [String: Any]
+        #expect(json["targets"] as? Int == 2 && json["members"] as? Int == 8)
         let single = sweepScenario.replacingOccurrences(of: "sweep: {seeds: 3, over: init_scale, values: [0.001, 0.3]}",
                                                         with: "sweep: {seeds: 2, over: init_scale, values: [0.001, 0.3]}")
         let (reference, _) = try Self.run(single, threads: 1)
