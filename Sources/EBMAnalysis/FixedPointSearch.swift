@@ -118,6 +118,16 @@ public struct FixedPointReport: Sendable {
     /// Whether the last quarter of the random Newton starts added an entry
     /// (nil without Newton starts): a sign that more starts would find more.
     public var lastQuarterFoundNew: Bool?
+    /// `nearVisits[i]`: how many flows of the `flows` method passed near
+    /// entry i (`FlowPassage.isNear`: within `FlowPassage.nearRadius` of its
+    /// couplings at the plateau Newton-polished onto it); empty without flows.
+    public var nearVisits: [Int] = []
+    /// `nearTime[i]`: the time those flows spent near entry i
+    /// (`FlowPassage.timeNear`, once per flow), summed.
+    public var nearTime: [Double] = []
+    /// `closestApproach[i]`: the smallest `FlowPassage.seedDistance` of the
+    /// flows' plateaus Newton-polished onto entry i (`+∞` when none was).
+    public var closestApproach: [Double] = []
 }
 
 /// Finds, classifies and catalogues fixed points (docs/design.md, Fixed points):
@@ -151,6 +161,9 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
     var escape: TrajectoryDiagnostics.Escape?
     var visitors: [Set<Int>] = []
     var visitTime: [Double] = []
+    var nearVisitors: [Int: Set<Int>] = [:]
+    var nearTime: [Int: Double] = [:]
+    var closestApproach: [Int: Double] = [:]
     var enumeration: [EnumerationStep] = []
 
     func record(_ method: String, units: Int) {
@@ -251,10 +264,17 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
         for i in flowStarts.indices {
             let flow = records[i]!
             if let failure = flow.failure { failures.append(FixedPointFailure(method: "flows", start: i, reason: failure)) }
-            for (seed, time) in zip(flow.seeds, flow.seedTimes) {
+            for (k, (seed, time)) in zip(flow.seeds, flow.seedTimes).enumerated() {
                 if let index = try consider(seed, method: "flows", start: i) {
                     visitors[index].insert(i)
                     visitTime[index] += time
+                    if let passage = flow.passages?[k] {
+                        closestApproach[index] = min(closestApproach[index] ?? .infinity, passage.seedDistance)
+                    }
+                    if let passage = flow.passages?[k], passage.isNear, !nearVisitors[index, default: []].contains(i) {
+                        nearVisitors[index, default: []].insert(i)
+                        nearTime[index, default: 0] += passage.timeNear
+                    }
                 }
             }
         }
@@ -329,9 +349,13 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
     }
 
     while visitors.count < catalog.points.count { visitors.append([]); visitTime.append(0) }
+    let ranFlows = search.methods.contains(.flows)
     return FixedPointReport(catalog: catalog, failures: failures, trajectoryStopReason: trajectory?.stopReason ?? .endTime,
                             escape: escape, newtonSolves: solves, visits: visitors.map(\.count), visitTime: visitTime,
-                            enumeration: enumeration, lastQuarterFoundNew: lastQuarterFoundNew)
+                            enumeration: enumeration, lastQuarterFoundNew: lastQuarterFoundNew,
+                            nearVisits: ranFlows ? catalog.points.indices.map { nearVisitors[$0]?.count ?? 0 } : [],
+                            nearTime: ranFlows ? catalog.points.indices.map { nearTime[$0] ?? 0 } : [],
+                            closestApproach: ranFlows ? catalog.points.indices.map { closestApproach[$0] ?? .infinity } : [])
 }
 
 /// Images of free parameters under the model's symmetries that keep the

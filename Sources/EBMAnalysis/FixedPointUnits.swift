@@ -69,8 +69,11 @@ struct FlowSeedUnits: WorkUnitKind {
                 do { return NewtonRecord(.solved(try newton.solve(system, from: point))) }
                 catch { return NewtonRecord(.failed("\(error)")) }
             }
+            let passages = seeds.enumerated().map { k, seed in
+                FlowPassage(trajectory, seedSample: k < plateaus.count ? plateaus[k].time : nil, seed: seed, objective: objective)
+            }
             return FlowSeedRecord(seeds: seeds, times: (plateaus.map(\.time) + [trajectory.stopTime]).map(\.bitPattern),
-                                  failure: nil)
+                                  failure: nil, passages: passages)
         }
     }
 }
@@ -81,8 +84,18 @@ struct FlowSeedRecord: Codable, Sendable {
     /// When the flow was at each seed (bit patterns).
     let times: [UInt64]
     let failure: String?
+    /// How near the flow came to each seed's Newton solution (`FlowPassage`);
+    /// nil in records written before it was kept.
+    let passages: [FlowPassage]?
 
     var seedTimes: [Double] { times.map(Double.init(bitPattern:)) }
+
+    init(seeds: [NewtonRecord], times: [UInt64], failure: String?, passages: [FlowPassage]? = nil) {
+        self.seeds = seeds
+        self.times = times
+        self.failure = failure
+        self.passages = passages
+    }
 }
 
 /// Deflation in the quotient by the model's symmetries: unit `k` runs

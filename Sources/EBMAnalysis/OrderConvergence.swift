@@ -160,20 +160,55 @@ public enum OrderTime: Sendable, Equatable, Codable {
     }
 }
 
-/// The `orders` analysis of one flow: `t_k(ε)` (couplings) and `t_k^m(ε)`
-/// (moments) for every order `k` and threshold `ε`.
+/// The `orders` analysis of one flow: `t_k(ε)` (couplings), `t_k^m(ε)`
+/// (moments) and `t_k^I(ε)` (connected information) for every order `k`
+/// and threshold `ε`, and the onsets `t_on(k, f)` of each measure for every
+/// fraction `f`.
 public struct OrderConvergenceProblem: Sendable {
     public let flow: GradientFlowProblem
     /// `ε`, each in (0, 1).
     public let thresholds: [Double]
     public let trivialTolerance: Double
+    /// `f`, each in (0, 1): the onset `t_on(k, f)` is the first time order
+    /// `k`'s normalised distance is at most `1 - f`.
+    public let onsets: [Double]
+    /// Whether to measure the connected information (`t_I` and its onsets):
+    /// `n - 1` maximum-entropy projections per root-function evaluation.
+    public let measuresInformation: Bool
+
+    /// Above this many spins the information measures are skipped by default.
+    public static let informationSpinLimit = 8
+    public static let defaultOnsets = [0.1, 0.5]
 
     public init(flow: GradientFlowProblem, thresholds: [Double],
-                trivialTolerance: Double = OrderReference.defaultTrivialTolerance) {
+                trivialTolerance: Double = OrderReference.defaultTrivialTolerance,
+                onsets: [Double] = defaultOnsets, measuresInformation: Bool? = nil) {
         precondition(!thresholds.isEmpty && thresholds.allSatisfy { $0 > 0 && $0 < 1 }, "thresholds must lie in (0, 1)")
+        precondition(onsets.allSatisfy { $0 > 0 && $0 < 1 }, "onset fractions must lie in (0, 1)")
         self.flow = flow
         self.thresholds = thresholds
         self.trivialTolerance = trivialTolerance
+        self.onsets = onsets
+        self.measuresInformation = measuresInformation ?? (flow.objective.target.spins <= Self.informationSpinLimit)
+    }
+}
+
+/// The three ways an order's progress is measured.
+public enum OrderMeasure: String, CaseIterable, Sendable, Codable {
+    /// `r_k`: couplings against `θ_∞`'s.
+    case couplings
+    /// `d_k`: moments against the target's.
+    case moments
+    /// `I_k(p_t)` against `I_k(p_∞)`.
+    case information
+
+    /// `J`, `m`, `I`, as the files' columns spell it (`t_J`, `t_m`, `t_I`).
+    public var symbol: String {
+        switch self {
+        case .couplings: return "J"
+        case .moments: return "m"
+        case .information: return "I"
+        }
     }
 }
 
@@ -185,6 +220,18 @@ public struct OrderConvergence: Sendable, Codable {
     public let couplingTimes: [[OrderTime]]
     /// `momentTimes[k - 1][j] = t_k^m(ε_j)` from `d_k`.
     public let momentTimes: [[OrderTime]]
+    /// `informationTimes[k - 1][j] = t_k^I(ε_j)`, the last entry of
+    /// `I_k(p_t)` into `[1-ε, 1+ε] I_k(p_∞)`; nil when not measured.
+    public let informationTimes: [[OrderTime]]?
+    /// `I_k(p_0)` and `I_k(p_∞)`; nil when not measured.
+    public let information: InformationReference?
+    /// The onset fractions `f`.
+    public let onsets: [Double]
+    /// `onsetTimes[measure][k - 1][j] = t_on(k, f_j)`: the first time the
+    /// measure's normalised distance of order `k` is at most `1 - f_j`
+    /// (couplings `r_k`, moments `d_k`, information
+    /// `|I_k(p_t) - I_k(p_∞)| / |I_k(p_0) - I_k(p_∞)|`).
+    public let onsetTimes: [OrderMeasure: [[OrderTime]]]
     /// Where `θ_∞` was taken: the first pass's stop.
     public let stopTime: Double
     public let stopReason: FlowStopReason
@@ -197,9 +244,75 @@ public struct OrderConvergence: Sendable, Codable {
     /// both passes took the same steps, as they should.
     public let endpointDeviation: Double
 
+    /// The convergence times of a measure, nil when it was not measured.
+    public func times(_ measure: OrderMeasure) -> [[OrderTime]]? {
+        switch measure {
+        case .couplings: return couplingTimes
+        case .moments: return momentTimes
+        case .information: return informationTimes
+        }
+    }
+
     /// Whether `t_1 ≤ … ≤ t_n` holds at threshold `thresholds[j]`.
     public func couplingHierarchyHolds(threshold j: Int) -> Bool { OrderTime.isOrdered(couplingTimes.map { $0[j] }) }
     public func momentHierarchyHolds(threshold j: Int) -> Bool { OrderTime.isOrdered(momentTimes.map { $0[j] }) }
+    /// Whether the measure's times at `thresholds[j]` are in order; nil when not measured.
+    public func hierarchyHolds(_ measure: OrderMeasure, threshold j: Int) -> Bool? {
+        times(measure).map { OrderTime.isOrdered($0.map { $0[j] }) }
+    }
+    /// Whether the measure's onsets at `onsets[j]` are in order; nil when not measured.
+    public func onsetHierarchyHolds(_ measure: OrderMeasure, fraction j: Int) -> Bool? {
+        onsetTimes[measure].map { OrderTime.isOrdered($0.map { $0[j] }) }
+    }
+}
+
+/// The ends of the information measures along a flow: `I_k(p_0)` and
+/// `I_k(p_∞)`, `k = 1 ... n` at `k - 1`. An order whose `I_k(p_∞)` is at
+/// most `trivialTolerance` times the largest order's has no structure to
+/// acquire: its `t_I` is trivial; its onset is trivial when
+/// `|I_k(p_0) - I_k(p_∞)|` is at most `trivialTolerance` times the largest
+/// `I_k(p_∞)`.
+public struct InformationReference: Sendable, Codable, Equatable {
+    public let initial: [Double]
+    public let final: [Double]
+    public let trivialTolerance: Double
+
+    public init(initial: [Double], final: [Double], trivialTolerance: Double) {
+        self.initial = initial
+        self.final = final
+        self.trivialTolerance = trivialTolerance
+    }
+
+    var trivialLevel: Double { trivialTolerance * (final.max() ?? 0) }
+    /// `true` at `k - 1` when `I_k(p_∞)` is ~0 (`t_I` undefined).
+    public var trivialOrders: [Bool] { final.map { $0 <= trivialLevel } }
+    /// `true` at `k - 1` when `I_k` has no way to go (its onset undefined).
+    public var trivialOnsetOrders: [Bool] { zip(initial, final).map { abs($0 - $1) <= trivialLevel } }
+
+    /// `|I_k / I_k(p_∞) - 1|` (the tube of `t_I`), NaN for trivial orders.
+    public func tubeDistances(_ information: [Double]) -> [Double] {
+        zip(information, final).map { value, end in end <= trivialLevel ? .nan : abs(value / end - 1) }
+    }
+
+    /// `|I_k - I_k(p_∞)| / |I_k(p_0) - I_k(p_∞)|` (the onsets' distance), NaN for trivial orders.
+    public func progressDistances(_ information: [Double]) -> [Double] {
+        (0..<final.count).map { k in
+            let way = abs(initial[k] - final[k])
+            return way <= trivialLevel ? .nan : abs(information[k] - final[k]) / way
+        }
+    }
+}
+
+/// The connected information of the model's distribution at successive
+/// points of a flow, each projection warm-started from the previous one
+/// (a reference type, so that CVODE's root function can keep it).
+final class InformationTracker {
+    private var solver: ConnectedInformationSolver
+    init(spins: Int) { solver = ConnectedInformationSolver(spins: spins) }
+
+    func perOrder(logProbabilities: [Double], spins: Int) throws -> [Double] {
+        try solver.information(of: Target(spins: spins, unnormalisedLogProbabilities: logProbabilities)).perOrder
+    }
 }
 
 extension OrderConvergence {
@@ -216,55 +329,103 @@ extension OrderConvergence {
 
     /// The second pass, given the first pass's stop `(t_s, θ_∞)` (free
     /// parameters): integrates the same flow again with one CVODE root
-    /// function per non-trivial order and threshold, `g = r_k - ε` and
-    /// `g = d_k - ε`, and keeps each one's last downward crossing
-    /// (`ThresholdCrossings`). Each root-function evaluation costs one
-    /// all-states pass. Root returns do not change CVODE's steps, and the
-    /// pass aims at the same end time with the same early stop as the first
-    /// (the initial step depends on the end time), so it stops at the same
-    /// step, `t_s`; `endpointDeviation` checks it.
+    /// function per non-trivial order, measure and level — `g = r_k - ε`,
+    /// `g = d_k - ε`, `g = |I_k/I_k(p_∞) - 1| - ε` for the convergence
+    /// times and `g = r_k - (1 - f)`, `d_k - (1 - f)`,
+    /// `|I_k - I_k(p_∞)|/|I_k(p_0) - I_k(p_∞)| - (1 - f)` for the onsets —
+    /// and keeps each one's last downward crossing (convergence) and first
+    /// (onset) (`ThresholdCrossings`). Each root-function evaluation costs
+    /// one all-states pass, plus `n - 1` warm-started maximum-entropy
+    /// projections when the information is measured. Root returns do not
+    /// change CVODE's steps, and the pass aims at the same end time with the
+    /// same early stop as the first (the initial step depends on the end
+    /// time), so it stops at the same step, `t_s`; `endpointDeviation`
+    /// checks it.
     public static func solve(_ problem: OrderConvergenceProblem, method: GradientFlowMethod, stoppedAt stopTime: Double,
                              reason: FlowStopReason, finalParameters: [Double],
                              onStep: ((Double) -> Void)? = nil) throws -> OrderConvergence {
         let objective = problem.flow.objective
         let n = objective.target.spins
-        func couplingsAndMoments(_ free: [Double]) -> (couplings: [Double], moments: [Double]) {
-            let evaluation = objective.evaluate(free)
-            return (Walsh.canonicalOrder(evaluation.couplings), Walsh.canonicalOrder(evaluation.moments))
+        func couplingsAndMoments(_ evaluation: ObjectiveEvaluation) -> (couplings: [Double], moments: [Double]) {
+            (Walsh.canonicalOrder(evaluation.couplings), Walsh.canonicalOrder(evaluation.moments))
         }
-        let initial = couplingsAndMoments(problem.flow.initialParameters)
+        let initialEvaluation = objective.evaluate(problem.flow.initialParameters)
+        let finalEvaluation = objective.evaluate(finalParameters)
+        let initial = couplingsAndMoments(initialEvaluation)
         let reference = OrderReference(target: objective.target, initialCouplings: initial.couplings,
                                        initialMoments: initial.moments,
-                                       finalCouplings: couplingsAndMoments(finalParameters).couplings,
+                                       finalCouplings: couplingsAndMoments(finalEvaluation).couplings,
                                        trivialTolerance: problem.trivialTolerance)
+        var information: InformationReference?
+        if problem.measuresInformation {
+            information = InformationReference(
+                initial: try InformationTracker(spins: n).perOrder(logProbabilities: initialEvaluation.logProbabilities, spins: n),
+                final: try InformationTracker(spins: n).perOrder(logProbabilities: finalEvaluation.logProbabilities, spins: n),
+                trivialTolerance: problem.trivialTolerance)
+        }
         let couplingOrders = (0..<n).filter { !reference.trivialCouplingOrders[$0] }
         let momentOrders = (0..<n).filter { !reference.trivialMomentOrders[$0] }
-        var couplingTimes = [[OrderTime]](repeating: Array(repeating: .trivial, count: problem.thresholds.count), count: n)
-        var momentTimes = couplingTimes
-        guard !couplingOrders.isEmpty || !momentOrders.isEmpty else {
-            return OrderConvergence(thresholds: problem.thresholds, reference: reference, couplingTimes: couplingTimes,
-                                    momentTimes: momentTimes, stopTime: stopTime, stopReason: reason, rootCount: 0,
-                                    statistics: nil, endpointDeviation: 0)
+        let tubeOrders = information.map { info in (0..<n).filter { !info.trivialOrders[$0] } } ?? []
+        let progressOrders = information.map { info in (0..<n).filter { !info.trivialOnsetOrders[$0] } } ?? []
+        let trivial = [[OrderTime]](repeating: Array(repeating: .trivial, count: problem.thresholds.count), count: n)
+        let trivialOnsets = [[OrderTime]](repeating: Array(repeating: .trivial, count: problem.onsets.count), count: n)
+        var couplingTimes = trivial, momentTimes = trivial, informationTimes = trivial
+        var onsetTimes: [OrderMeasure: [[OrderTime]]] = [.couplings: trivialOnsets, .moments: trivialOnsets]
+        if information != nil { onsetTimes[.information] = trivialOnsets }
+        func result(rootCount: Int, statistics: SolverStatistics?, deviation: Double) -> OrderConvergence {
+            OrderConvergence(thresholds: problem.thresholds, reference: reference, couplingTimes: couplingTimes,
+                             momentTimes: momentTimes, informationTimes: information == nil ? nil : informationTimes,
+                             information: information, onsets: problem.onsets, onsetTimes: onsetTimes, stopTime: stopTime,
+                             stopReason: reason, rootCount: rootCount, statistics: statistics, endpointDeviation: deviation)
         }
+        let distanceCount = couplingOrders.count + momentOrders.count + tubeOrders.count + progressOrders.count
+        guard distanceCount > 0 else { return result(rootCount: 0, statistics: nil, deviation: 0) }
 
-        let crossings = ThresholdCrossings(distanceCount: couplingOrders.count + momentOrders.count,
-                                           thresholds: problem.thresholds) { y in
-            let (couplings, moments) = couplingsAndMoments(Array(y))
+        // One list of levels for every distance: the thresholds ε, then the
+        // onsets' 1 - f not already among them.
+        var levels = problem.thresholds
+        for f in problem.onsets where !levels.contains(1 - f) { levels.append(1 - f) }
+        let thresholdLevels = problem.thresholds.map { levels.firstIndex(of: $0)! }
+        let onsetLevels = problem.onsets.map { levels.firstIndex(of: 1 - $0)! }
+        let tracker = problem.measuresInformation ? InformationTracker(spins: n) : nil
+        let crossings = ThresholdCrossings(distanceCount: distanceCount, thresholds: levels) { y in
+            let evaluation = objective.evaluate(Array(y))
+            let (couplings, moments) = couplingsAndMoments(evaluation)
             let d = reference.distances(couplings: couplings, moments: moments)
-            return couplingOrders.map { d.couplings[$0] } + momentOrders.map { d.moments[$0] }
+            var out = couplingOrders.map { d.couplings[$0] } + momentOrders.map { d.moments[$0] }
+            if let tracker, let information {
+                let values = try tracker.perOrder(logProbabilities: evaluation.logProbabilities, spins: n)
+                let tube = information.tubeDistances(values), progress = information.progressDistances(values)
+                out += tubeOrders.map { tube[$0] } + progressOrders.map { progress[$0] }
+            }
+            return out
         }
         let flow = try GradientFlow(problem: problem.flow, method: method, roots: crossings.rootFunctions)
         try crossings.start(at: 0, state: problem.flow.initialParameters)
         try flow.integrate(until: problem.flow.endTime, afterStep: onStep.map { callback in { callback($0) } },
                            onRoot: { t, directions in crossings.record(time: t, directions: directions) })
-        let times = try crossings.times(at: flow.state)
-        for (i, k) in couplingOrders.enumerated() { couplingTimes[k] = times[i].map { $0.map(OrderTime.reached) ?? .notReached } }
-        for (i, k) in momentOrders.enumerated() {
-            momentTimes[k] = times[couplingOrders.count + i].map { $0.map(OrderTime.reached) ?? .notReached }
+        let last = try crossings.times(at: flow.state)
+        let first = crossings.firstTimes
+        func reached(_ t: Double?) -> OrderTime { t.map(OrderTime.reached) ?? .notReached }
+        var offset = 0
+        func fill(_ orders: [Int], convergence: inout [[OrderTime]]) {
+            for (i, k) in orders.enumerated() { convergence[k] = thresholdLevels.map { reached(last[offset + i][$0]) } }
+            offset += orders.count
         }
+        func fillOnsets(_ orders: [Int], _ measure: OrderMeasure) {
+            for (i, k) in orders.enumerated() { onsetTimes[measure]![k] = onsetLevels.map { reached(first[offset + i][$0]) } }
+            offset += orders.count
+        }
+        fill(couplingOrders, convergence: &couplingTimes)
+        fill(momentOrders, convergence: &momentTimes)
+        fill(tubeOrders, convergence: &informationTimes)
+        fillOnsets(progressOrders, .information)
+        // The couplings' and moments' onsets use the same distances as their
+        // convergence times, at the levels 1 - f.
+        offset = 0
+        fillOnsets(couplingOrders, .couplings)
+        fillOnsets(momentOrders, .moments)
         let deviation = flow.time == stopTime ? Vector.maxAbs(Vector.difference(flow.state, finalParameters)) : .infinity
-        return OrderConvergence(thresholds: problem.thresholds, reference: reference, couplingTimes: couplingTimes,
-                                momentTimes: momentTimes, stopTime: stopTime, stopReason: reason,
-                                rootCount: crossings.rootCount, statistics: flow.statistics, endpointDeviation: deviation)
+        return result(rootCount: crossings.rootCount, statistics: flow.statistics, deviation: deviation)
     }
 }

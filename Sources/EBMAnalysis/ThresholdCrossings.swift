@@ -12,6 +12,9 @@ import EBMSolvers
 /// (about `100 u (|t| + |h|)`); a crossing pair inside one step, where `g`
 /// has the same sign at both ends, is not seen (as with any root finder).
 ///
+/// The first downward crossing is kept as well (`firstTimes`): the onset
+/// `inf{ t : f_i(y(t)) ≤ ε }`, the first time a distance gets within `ε`.
+///
 /// Use: pass `rootFunctions` to the integrator, call `start(at:)` with the
 /// initial state, `record` at every root return, `times(at:)` with the
 /// final state.
@@ -22,6 +25,9 @@ public final class ThresholdCrossings {
     let distances: (UnsafeBufferPointer<Double>) throws -> [Double]
     /// The last downward crossing of each root function, while it holds.
     private var lastDownward: [Double?]
+    /// The first downward crossing of each root function (or `t0` when it
+    /// starts below), kept whatever follows.
+    private var firstDownward: [Double?]
     public private(set) var rootCount = 0
 
     public init(distanceCount: Int, thresholds: [Double],
@@ -31,6 +37,7 @@ public final class ThresholdCrossings {
         self.thresholds = thresholds
         self.distances = distances
         self.lastDownward = [Double?](repeating: nil, count: distanceCount * thresholds.count)
+        self.firstDownward = lastDownward
     }
 
     /// `g = f_i - ε_j` for CVODE (`CVRootFn`).
@@ -45,6 +52,7 @@ public final class ThresholdCrossings {
     public func start(at t0: Double, state y0: [Double]) throws {
         let g = try values(y0)
         lastDownward = g.map { $0 < 0 ? t0 : nil }
+        firstDownward = lastDownward
         rootCount = 0
     }
 
@@ -53,6 +61,7 @@ public final class ThresholdCrossings {
         precondition(directions.count == lastDownward.count, "expected \(lastDownward.count) root directions")
         for (k, direction) in directions.enumerated() where direction != 0 {
             lastDownward[k] = direction < 0 ? t : nil
+            if direction < 0 && firstDownward[k] == nil { firstDownward[k] = t }
             rootCount += 1
         }
     }
@@ -68,6 +77,12 @@ public final class ThresholdCrossings {
                 return g[k] < 0 ? lastDownward[k] : nil
             }
         }
+    }
+
+    /// `firstTimes[i][j] = inf{ t : f_i(y(t)) ≤ ε_j }`: the first downward
+    /// crossing, or nil where `f_i` never got within `ε_j`.
+    public var firstTimes: [[Double?]] {
+        (0..<distanceCount).map { i in (0..<thresholds.count).map { j in firstDownward[i * thresholds.count + j] } }
     }
 
     /// `f_i - ε_j`, with an exact 0 (`f_i = ε_j`, which counts as within

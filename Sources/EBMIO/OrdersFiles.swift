@@ -25,21 +25,46 @@ public enum OrdersFiles {
         return file
     }
 
-    /// `order epsilon t_J t_m`: one data set (gnuplot `index`) per ε, a row
-    /// per order; `nan` for a trivial order, `inf` for one that never gets
-    /// within ε (the infimum of an empty set), as the header says.
+    /// `order epsilon t_J t_m t_I`: one data set (gnuplot `index`) per ε, a
+    /// row per order; `nan` for a trivial order (and in `t_I` when the
+    /// information was not measured), `inf` for one that never gets within ε
+    /// (the infimum of an empty set), as the header says.
     public static func times(_ convergence: OrderConvergence, scenario: String) -> DataFile {
-        var file = DataFile(scenario: scenario, columns: ["order", "epsilon", "t_J", "t_m"], constants: [
+        var file = DataFile(scenario: scenario, columns: ["order", "epsilon", "t_J", "t_m", "t_I"], constants: [
             ("stop_time", DataFile.format(convergence.stopTime)),
         ])
         file.comment("t_J = inf{t : r_k(t') <= epsilon for all t' >= t}, t_m the same for d_k; CVODE root finding")
-        file.comment("nan: trivial order (normalising distance <= \(DataFile.format(convergence.reference.trivialTolerance)) x max(1, largest order's), nothing to learn); "
-                     + "inf: never within epsilon (distance ends above it)")
+        file.comment("t_I = inf{t : |I_k(p_t') / I_k(p_inf) - 1| <= epsilon for all t' >= t} (connected information; nan for every order when not measured)")
+        file.comment("nan: trivial order (normalising distance <= \(DataFile.format(convergence.reference.trivialTolerance)) x max(1, largest order's), nothing to learn; "
+                     + "for t_I: I_k(p_inf) <= that fraction of the largest); inf: never within epsilon (distance ends above it)")
         file.comment(trivialNote(convergence.reference))
+        if let information = convergence.information {
+            file.comment("I_k(p_inf), k = 1..n: " + information.final.map(DataFile.format).joined(separator: " "))
+        }
         for (j, epsilon) in convergence.thresholds.enumerated() {
             if j > 0 { file.endDataSet() }
             for k in 1...convergence.reference.spins {
-                file.append([Double(k), epsilon, convergence.couplingTimes[k - 1][j].value, convergence.momentTimes[k - 1][j].value])
+                file.append([Double(k), epsilon, convergence.couplingTimes[k - 1][j].value, convergence.momentTimes[k - 1][j].value,
+                             convergence.informationTimes?[k - 1][j].value ?? .nan])
+            }
+        }
+        return file
+    }
+
+    /// `order fraction t_on_J t_on_m t_on_I`: one data set per onset
+    /// fraction `f`, a row per order: the first time order `k` has covered
+    /// `f` of its way (`nan` trivial or not measured, `inf` never).
+    public static func onsets(_ convergence: OrderConvergence, scenario: String) -> DataFile {
+        var file = DataFile(scenario: scenario, columns: ["order", "fraction", "t_on_J", "t_on_m", "t_on_I"], constants: [
+            ("stop_time", DataFile.format(convergence.stopTime)),
+        ])
+        file.comment("t_on_J = inf{t : r_k(t) <= 1 - fraction}, t_on_m the same for d_k, "
+                     + "t_on_I for |I_k(p_t) - I_k(p_inf)| / |I_k(p_0) - I_k(p_inf)|; CVODE root finding (first downward crossing)")
+        file.comment("nan: trivial order (nothing to learn) or information not measured; inf: never covered that fraction")
+        for (j, fraction) in convergence.onsets.enumerated() {
+            if j > 0 { file.endDataSet() }
+            for k in 1...convergence.reference.spins {
+                file.append([Double(k), fraction] + OrderMeasure.allCases.map { convergence.onsetTimes[$0]?[k - 1][j].value ?? .nan })
             }
         }
         return file

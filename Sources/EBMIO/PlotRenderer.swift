@@ -13,6 +13,7 @@ public struct PlotRenderer {
         ("portrait.gp", "field.dat"),
         ("fixed_points.gp", "fixed_points.dat"),
         ("enumeration.gp", "enumeration.dat"),
+        ("visits.gp", "visits.dat"),
         ("bifurcation.gp", "bifurcation.dat"),
         ("special_curves.gp", "special_curves.dat"),
         ("likelihood.gp", "trajectory.dat"),

@@ -40,6 +40,7 @@ public enum SweepRunner {
         let scenario: Scenario
         let sweep: SweepSpecification
         let thresholds: [Double]
+        let onsets: [Double]
         let members: [SweepMember]
     }
 
@@ -48,9 +49,11 @@ public enum SweepRunner {
         var sweep = try specification(scenario, seeds: seeds)
         if quick {
             sweep.seeds = min(sweep.seeds, quickSeeds)
+            sweep.targets = min(sweep.targets, quickSeeds)
             sweep.variation = sweep.variation?.prefix(quickValues)
         }
-        return Plan(scenario: scenario, sweep: sweep, thresholds: (scenario.analyses.orders ?? OrdersSpecification()).thresholds,
+        let orders = scenario.analyses.orders ?? OrdersSpecification()
+        return Plan(scenario: scenario, sweep: sweep, thresholds: orders.thresholds, onsets: orders.onsets,
                     members: sweep.members(of: scenario))
     }
 
@@ -67,7 +70,7 @@ public enum SweepRunner {
 
         let progress = Progress(quiet: options.run.quiet)
         let scheduler = options.run.scheduler ?? LocalScheduler(threads: min(options.threads, members.count))
-        progress.say("sweep \(scenario.name): \(members.count) members (\(sweep.variation?.name ?? "init_seed") x \(sweep.seeds) seeds) on \(scheduler.layout)")
+        progress.say("sweep \(scenario.name): \(members.count) members (\(sweep.variation?.name ?? "init_seed") x \(sweep.targets > 1 ? "\(sweep.targets) targets x " : "")\(sweep.seeds) seeds) on \(scheduler.layout)")
         let checkpointed = try CheckpointedRun<OrderConvergenceUnits>(OrderConvergenceUnits.self, scenario: scenario, units: members.count, folder: folder,
                                                options: options.run, progress: progress)
         var done = checkpointed.completed.count
@@ -86,15 +89,21 @@ public enum SweepRunner {
 
         var report = RunReport(folder: folder)
         let over = sweep.variation?.name ?? "init_seed"
-        try ScenarioRunner.write(timesFile(results, thresholds: thresholds, over: over, scenario: scenario.name),
+        try ScenarioRunner.write(timesFile(results, thresholds: thresholds, onsets: plan.onsets, over: over, scenario: scenario.name),
                                  "order_times_sweep.dat", into: folder, report: &report)
-        let summary = SweepSummary(results, sweep: sweep, thresholds: thresholds, scenario: scenario)
+        let summary = SweepSummary(results, sweep: sweep, thresholds: thresholds, onsets: plan.onsets, scenario: scenario)
         try summary.write(to: (folder as NSString).appendingPathComponent("sweep_summary.json"))
         report.files.append("sweep_summary.json")
         report.lines.append("sweep \(scenario.name): \(members.count) members over \(over), \(summary.failed.count) failed")
         for hierarchy in summary.groups[0].hierarchy {
             report.lines.append(String(format: "epsilon = %g: t_1 <= ... <= t_n in %.0f%% of runs (couplings), %.0f%% (moments)",
-                                       hierarchy.epsilon, 100 * hierarchy.couplings, 100 * hierarchy.moments))
+                                       hierarchy.epsilon, 100 * hierarchy.couplings, 100 * hierarchy.moments)
+                                + (hierarchy.information.map { String(format: ", %.0f%% (information)", 100 * $0) } ?? ""))
+        }
+        for onset in summary.groups[0].onsetHierarchy ?? [] {
+            report.lines.append(String(format: "onset f = %g: t_on_1 <= ... <= t_on_n in %.0f%% of runs (couplings), %.0f%% (moments)",
+                                       onset.fraction, 100 * onset.couplings, 100 * onset.moments)
+                                + (onset.information.map { String(format: ", %.0f%% (information)", 100 * $0) } ?? ""))
         }
         report.lines.append("wrote \(report.files.joined(separator: ", ")) in \(folder)")
         return report
@@ -125,30 +134,39 @@ public enum SweepRunner {
     static func units(_ plan: Plan, recipe: WorkRecipe? = nil) throws -> OrderConvergenceUnits {
         OrderConvergenceUnits(problems: try plan.members.map { member in
             let resolved = try ScenarioRunner.check(member.scenario)
-            return (OrderConvergenceProblem(flow: resolved.flowProblem, thresholds: plan.thresholds), resolved.method)
+            return (OrderConvergenceProblem(flow: resolved.flowProblem, thresholds: plan.thresholds, onsets: plan.onsets,
+                                            measuresInformation: member.scenario.spins <= OrdersStep.informationSpinLimit), resolved.method)
         }, recipe: recipe)
     }
 
-    /// `member <over> tJ_<k>_eps<ε>… tm_<k>_eps<ε>… init_seed`, a row per
-    /// run in member order (`nan`: trivial or failed; `inf`: not reached).
-    static func timesFile(_ results: [MemberResult], thresholds: [Double], over: String, scenario: String) -> DataFile {
+    /// `member <over> tJ_<k>_eps<ε>… tm_<k>_eps<ε>… init_seed tI_<k>_eps<ε>…
+    /// onJ_<k>_f<f>… onm_<k>_f<f>… onI_<k>_f<f>… target_seed`, a row per run in member
+    /// order (`nan`: trivial, not measured or failed; `inf`: not reached).
+    static func timesFile(_ results: [MemberResult], thresholds: [Double], onsets: [Double], over: String, scenario: String) -> DataFile {
         let n = results.first?.member.scenario.spins ?? 1
-        func names(_ prefix: String) -> [String] {
-            (1...n).flatMap { k in thresholds.map { "\(prefix)_\(k)_eps\($0)" } }
+        func names(_ prefix: String, _ levels: [Double], _ tag: String) -> [String] {
+            (1...n).flatMap { k in levels.map { "\(prefix)_\(k)_\(tag)\($0)" } }
         }
-        var file = DataFile(scenario: scenario, columns: ["member", over] + names("tJ") + names("tm") + ["init_seed"])
+        let columns = ["member", over] + names("tJ", thresholds, "eps") + names("tm", thresholds, "eps") + ["init_seed"]
+            + names("tI", thresholds, "eps") + names("onJ", onsets, "f") + names("onm", onsets, "f") + names("onI", onsets, "f")
+            + ["target_seed"]
+        var file = DataFile(scenario: scenario, columns: columns)
         file.comment("tJ_k_epsE = t_k(E) from r_k (couplings vs theta_inf), tm_k_epsE from d_k (moments vs target); CVODE root finding")
-        file.comment("nan: trivial order (nothing to learn) or failed run; inf: never within epsilon")
+        file.comment("tI_k_epsE: last entry of I_k(p_t) into [1-E, 1+E] I_k(p_inf); onX_k_fF: first time order k has covered the fraction F of its way (X = J, m, I)")
+        file.comment("nan: trivial order (nothing to learn), not measured, or failed run; inf: never within epsilon")
         let failed = results.filter { $0.error != nil }
         file.comment("failed runs: " + (failed.isEmpty ? "none" : failed.map { "\($0.member.id)" }.joined(separator: " ")))
         for result in results {
-            var row = [Double(result.member.id), result.member.value]
-            for times in [result.convergence?.couplingTimes, result.convergence?.momentTimes] {
-                row += (0..<n).flatMap { k in thresholds.indices.map { j in times?[k][j].value ?? .nan } }
+            let c = result.convergence
+            func values(_ times: [[OrderTime]]?, _ count: Int) -> [Double] {
+                (0..<n).flatMap { k in (0..<count).map { j in times?[k][j].value ?? .nan } }
             }
-            file.append(row + [Double(result.member.seed)])
+            var row = [Double(result.member.id), result.member.value]
+            row += values(c?.couplingTimes, thresholds.count) + values(c?.momentTimes, thresholds.count) + [Double(result.member.seed)]
+            row += values(c?.informationTimes, thresholds.count)
+            for measure in OrderMeasure.allCases { row += values(c?.onsetTimes[measure], onsets.count) }
+            file.append(row + [result.member.targetSeed.map { Double($0) } ?? .nan])
         }
         return file
     }
 }
-

@@ -9,7 +9,11 @@
 /// `s, s+1, …, s+seeds-1` (`s` = `init.seed`), so member `i` has value
 /// `values[i / seeds]` and seed `s + i % seeds`. With `over: init_seed` the
 /// values are the seeds themselves and `seeds` must be 1; without `over`
-/// only the seed varies.
+/// only the seed varies. With `targets: T` (a `random` target, not with
+/// `over: target_seed`) every value and seed is run on `T` targets, the
+/// target seeds `u, u+1, …, u+T-1` (`u` = `target.seed`): member `i` has
+/// value `values[i / (T seeds)]`, target seed `u + (i / seeds) % T` and
+/// seed `s + i % seeds`.
 public struct SweepSpecification: Sendable, Equatable {
     /// The setting a sweep varies, with its values.
     public enum Variation: Sendable, Equatable {
@@ -55,13 +59,16 @@ public struct SweepSpecification: Sendable, Equatable {
     public var seeds: Int
     /// nil: only the seed varies.
     public var variation: Variation?
+    /// Random targets per value (`targets`), at least 1.
+    public var targets: Int
 
-    public init(seeds: Int = 1, variation: Variation? = nil) {
+    public init(seeds: Int = 1, variation: Variation? = nil, targets: Int = 1) {
         self.seeds = seeds
         self.variation = variation
+        self.targets = targets
     }
 
-    public var memberCount: Int { seeds * (variation?.count ?? 1) }
+    public var memberCount: Int { seeds * targets * (variation?.count ?? 1) }
 }
 
 /// One run of a sweep: the scenario with its setting and seed applied.
@@ -72,6 +79,8 @@ public struct SweepMember: Sendable {
     public let value: Double
     /// The initialisation seed.
     public let seed: UInt64
+    /// The target's seed, for a `random` target (nil otherwise).
+    public let targetSeed: UInt64?
     public let scenario: Scenario
 }
 
@@ -84,10 +93,16 @@ extension SweepSpecification {
         case let .normal(_, seed), let .uniform(_, seed): firstSeed = seed
         default: firstSeed = 0
         }
+        var firstTarget: UInt64?
+        if case let .random(seed, _, _) = base.target.kind { firstTarget = seed }
         var out: [SweepMember] = []
         for v in 0..<(variation?.count ?? 1) {
+            for u in 0..<targets {
             for s in 0..<seeds {
                 var scenario = base
+                if targets > 1, let firstTarget, case let .random(_, orders, scales) = scenario.target.kind {
+                    scenario.target.kind = .random(seed: firstTarget &+ UInt64(u), orders: orders, scales: scales)
+                }
                 var seed = firstSeed &+ UInt64(s)
                 var value = Double(seed)
                 switch variation {
@@ -106,18 +121,27 @@ extension SweepSpecification {
                     if case let .rbm(_, units) = scenario.model.kind { scenario.model.kind = .rbm(hidden: values[v], units: units) }
                 }
                 scenario.initialization = scenario.initialization.withSeed(seed)
-                out.append(SweepMember(id: out.count, value: value, seed: seed, scenario: scenario))
+                var targetSeed: UInt64?
+                if case let .random(seed, _, _) = scenario.target.kind { targetSeed = seed }
+                out.append(SweepMember(id: out.count, value: value, seed: seed, targetSeed: targetSeed, scenario: scenario))
+            }
             }
         }
         return out
     }
 
-    static let keys = ["seeds", "over", "values"]
+    static let keys = ["seeds", "over", "values", "targets"]
 
     static func decode(_ node: ScenarioNode, initialization: InitializationSpecification, target: TargetSpecification?,
                        model: ModelSpecification?, reader: ScenarioReader) -> SweepSpecification? {
         guard let map = reader.block(node, keys: keys) else { return nil }
         let seeds = reader.value(map["seeds"], reader.integer, ScenarioReader.atLeast(1, "seeds"))
+        let targets = reader.value(map["targets"], reader.integer, ScenarioReader.atLeast(1, "targets"))
+        if let targets, targets > 1, let node = map["targets"], let kind = target?.kind {
+            var randomTarget = false
+            if case .random = kind { randomTarget = true }
+            if !randomTarget { reader.report("targets: \(targets) runs every member on \(targets) random targets (seeds from target.seed on): it needs a target of kind random; drop `targets` for this target", about: node) }
+        }
         let overNames = ["init_seed", "init_scale", "target_seed", "hidden"]
         let over = reader.value(map["over"]) { reader.word($0, "swept setting", choices: overNames) }
         var random = false
@@ -134,10 +158,13 @@ extension SweepSpecification {
             return nil
         }
         guard let over else {
-            if map["over"] == nil && (map["seeds"] == nil || seeds == 1) {
+            if map["over"] == nil && (map["seeds"] == nil || seeds == 1) && (targets ?? 1) < 2 {
                 reader.report("a sweep needs seeds >= 2 or `over` with `values`", about: map["seeds"] ?? node)
             }
-            return seeds.map { SweepSpecification(seeds: $0) }
+            return seeds.map { SweepSpecification(seeds: $0, targets: targets ?? 1) }
+        }
+        if over == "target_seed", let targets, targets > 1, let node = map["targets"] {
+            reader.report("with over: target_seed the values are the target seeds; drop `targets` (or set it to 1)", about: node)
         }
         if over == "init_seed", let seeds, seeds > 1, let node = map["seeds"] {
             reader.report("with over: init_seed the values are the seeds; drop `seeds` (or set it to 1)", about: node)
@@ -179,7 +206,7 @@ extension SweepSpecification {
                 .map { .hidden($0) }
         }
         guard let variation else { return nil }
-        return SweepSpecification(seeds: seeds ?? 1, variation: variation)
+        return SweepSpecification(seeds: seeds ?? 1, variation: variation, targets: targets ?? 1)
     }
 }
 

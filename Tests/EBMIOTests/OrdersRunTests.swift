@@ -30,7 +30,7 @@ analyses:
     @Test func ordersWritesItsFilesWithTheDocumentedColumns() throws {
         let out = temporaryFolder()
         let report = try ScenarioRunner.run(try scenario(ordersScenario), options: RunOptions(output: out, quiet: true))
-        #expect(report.files == ["orders.dat", "order_times.dat", "information.dat", "summary.json"])
+        #expect(report.files == ["orders.dat", "order_times.dat", "order_onsets.dat", "information.dat", "summary.json"])
 
         let orders = try String(contentsOfFile: out + "/orders.dat", encoding: .utf8)
         #expect(headerColumns(orders) == "# columns: t r_1 r_2 r_3 d_1 d_2 d_3 dJ*_1 dJ*_2 dJ*_3")
@@ -40,12 +40,23 @@ analyses:
         #expect(rows.last![1...3].allSatisfy { $0 == 0 })         // r_k(θ_∞) = 0
 
         let times = try String(contentsOfFile: out + "/order_times.dat", encoding: .utf8)
-        #expect(headerColumns(times) == "# columns: order epsilon t_J t_m")
+        #expect(headerColumns(times) == "# columns: order epsilon t_J t_m t_I")
         #expect(times.contains("\n\n\n"))                          // a data set per epsilon
         let timeRows = dataRows(times)
         #expect(timeRows.map { $0[0] } == [1, 2, 3, 1, 2, 3])
         #expect(timeRows.map { $0[1] } == [0.1, 0.1, 0.1, 0.01, 0.01, 0.01])
-        #expect(timeRows.allSatisfy { $0[2] > 0 && $0[3] > 0 })
+        #expect(timeRows.allSatisfy { $0[2] > 0 && $0[3] > 0 && $0[4] > 0 })
+
+        let onsets = try String(contentsOfFile: out + "/order_onsets.dat", encoding: .utf8)
+        #expect(headerColumns(onsets) == "# columns: order fraction t_on_J t_on_m t_on_I")
+        let onsetRows = dataRows(onsets)
+        #expect(onsetRows.map { $0[1] } == [0.1, 0.1, 0.1, 0.5, 0.5, 0.5])
+        // An onset comes no later than the same order's f = 0.5 onset, and before it converges to 0.1.
+        for k in 0..<3 {
+            for column in 2...4 {
+                #expect(onsetRows[k][column] <= onsetRows[3 + k][column] && onsetRows[3 + k][column] <= timeRows[k][column])
+            }
+        }
 
         let information = try String(contentsOfFile: out + "/information.dat", encoding: .utf8)
         #expect(headerColumns(information) == "# columns: t I_1 I_2 I_3")
@@ -62,7 +73,8 @@ analyses:
         for (k, order) in perOrder.enumerated() {
             for (j, time) in (order["times"] as! [[String: Any]]).enumerated() {
                 #expect(abs((time["t_J"] as! Double) / timeRows[j * 3 + k][2] - 1) < 1e-14)
-                #expect(time["status_J"] as? String == "reached")
+                #expect(abs((time["t_I"] as! Double) / timeRows[j * 3 + k][4] - 1) < 1e-14)
+                #expect(time["status_J"] as? String == "reached" && time["status_I"] as? String == "reached")
             }
         }
         let rootFinding = try #require(block["root_finding"] as? [String: Any])
@@ -79,7 +91,8 @@ analyses:
         let out = temporaryFolder()
         let yaml = ordersScenario + "\n  trajectory: {samples: 30, spacing: log, t_min: 0.01}"
         let report = try ScenarioRunner.run(try scenario(yaml), options: RunOptions(output: out, quiet: true))
-        #expect(report.files == ["trajectory.dat", "couplings.dat", "orders.dat", "order_times.dat", "information.dat", "summary.json"])
+        #expect(report.files == ["trajectory.dat", "couplings.dat", "orders.dat", "order_times.dat", "order_onsets.dat", "information.dat",
+                                 "summary.json"])
         let t = dataRows(try String(contentsOfFile: out + "/trajectory.dat", encoding: .utf8)).map { $0[0] }
         let o = dataRows(try String(contentsOfFile: out + "/orders.dat", encoding: .utf8)).map { $0[0] }
         #expect(t == o && t.count == 30)

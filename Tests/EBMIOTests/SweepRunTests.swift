@@ -56,7 +56,7 @@ sweep: {seeds: 3, over: init_scale, values: [0.001, 0.3]}
             let value = group["value"] as? Double
             let members = rows.filter { value == nil || $0[1] == value }
             #expect(group["runs"] as? Int == members.count)
-            for (kind, prefix) in [("couplings", "tJ"), ("moments", "tm")] {
+            for (kind, prefix) in [("couplings", "tJ"), ("moments", "tm"), ("information", "tI")] {
                 func column(_ k: Int, _ e: Double) -> Int { columns.firstIndex(of: "\(prefix)_\(k)_eps\(e)")! }
                 for statistic in group[kind] as! [[String: Any]] {
                     let k = statistic["order"] as! Int, e = statistic["epsilon"] as! Double
@@ -89,6 +89,31 @@ sweep: {seeds: 3, over: init_scale, values: [0.001, 0.3]}
         if yaml.contains("ising") { #expect(sawTrivialOrUnreached) }
     }
 
+    /// `targets: 2` runs every value and seed on the target seeds 5 and 6,
+    /// in the documented member order; the first target's members are the
+    /// runs of the sweep without `targets` (same times, bit for bit).
+    @Test func targetsDrawConsecutiveTargetSeeds() throws {
+        let yaml = sweepScenario.replacingOccurrences(of: "sweep: {seeds: 3, over: init_scale, values: [0.001, 0.3]}",
+                                                      with: "sweep: {seeds: 2, over: init_scale, values: [0.001, 0.3], targets: 2}")
+        let (out, _) = try Self.run(yaml, threads: 2)
+        let text = try String(contentsOfFile: out + "/order_times_sweep.dat", encoding: .utf8)
+        let columns = headerColumns(text)!.split(separator: " ").dropFirst(2).map(String.init)
+        let rows = dataRows(text)
+        let (seed, targetSeed) = (columns.firstIndex(of: "init_seed")!, columns.firstIndex(of: "target_seed")!)
+        #expect(rows.map { $0[1] } == [0.001, 0.001, 0.001, 0.001, 0.3, 0.3, 0.3, 0.3])
+        #expect(rows.map { $0[targetSeed] } == [5, 5, 6, 6, 5, 5, 6, 6])
+        #expect(rows.map { $0[seed] } == [2, 3, 2, 3, 2, 3, 2, 3])
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/sweep_summary.json"))) as! [String: Any]
+        #expect(json["targets"] as? Int == 2 && json["members"] as? Int == 8)
+        let single = sweepScenario.replacingOccurrences(of: "sweep: {seeds: 3, over: init_scale, values: [0.001, 0.3]}",
+                                                        with: "sweep: {seeds: 2, over: init_scale, values: [0.001, 0.3]}")
+        let (reference, _) = try Self.run(single, threads: 1)
+        let referenceRows = dataRows(try String(contentsOfFile: reference + "/order_times_sweep.dat", encoding: .utf8))
+        #expect(Array(rows[0...1].map { Array($0[2...]) }) == Array(referenceRows[0...1].map { Array($0[2...]) }))
+        // A different target gives different times.
+        #expect(rows[2][2] != rows[0][2])
+    }
+
     /// numpy's default quantile, written out independently of the code under test.
     static func quantile(_ x: [Double], _ p: Double) -> Double? {
         if x.isEmpty { return nil }
@@ -101,7 +126,9 @@ sweep: {seeds: 3, over: init_scale, values: [0.001, 0.3]}
         let (out, _) = try Self.run(sweepScenario, threads: 2, seeds: 5, quick: true)
         let rows = dataRows(try String(contentsOfFile: out + "/order_times_sweep.dat", encoding: .utf8))
         #expect(rows.map { $0[1] } == [0.001, 0.001, 0.3, 0.3])          // quick: 2 values x 2 seeds
-        #expect(rows.map { $0.last! } == [2, 3, 2, 3])
+        let seedColumn = headerColumns(try String(contentsOfFile: out + "/order_times_sweep.dat", encoding: .utf8))!
+            .split(separator: " ").dropFirst(2).firstIndex(of: "init_seed")! - 2
+        #expect(rows.map { $0[seedColumn] } == [2, 3, 2, 3])
         let withoutSweep = sweepScenario.replacingOccurrences(of: "sweep: {seeds: 3, over: init_scale, values: [0.001, 0.3]}", with: "")
         #expect(throws: ResolutionError.self) { _ = try Self.run(withoutSweep, threads: 1) }
         let (seedSweep, _) = try Self.run(withoutSweep, threads: 2, seeds: 3)

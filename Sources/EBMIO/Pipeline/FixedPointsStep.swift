@@ -28,7 +28,11 @@ enum FixedPointsStep {
         try run.write(FixedPointFiles.table(report, model: run.model, scenario: run.name), "fixed_points.dat")
         try run.write(FixedPointFiles.enumeration(report, scenario: run.name), "enumeration.dat")
         try run.writeJSON(try FixedPointFiles.json(report, model: run.model, scenario: run.name), "fixed_points.json")
-        run.report.lines += FixedPointFiles.summaryLines(report)
+        let visited = VisitFiles.models(report, objective: resolved.objective)
+        if let visited {
+            try run.write(VisitFiles.table(visited, spins: resolved.scenario.spins, flows: spec.flows + 1, scenario: run.name), "visits.dat")
+        }
+        run.report.lines += FixedPointFiles.summaryLines(report) + (visited.map { VisitFiles.summaryLines($0, flows: spec.flows + 1) } ?? [])
     }
 
     /// Where random starts are centred (free parameters), nil for a draw like `init`.
