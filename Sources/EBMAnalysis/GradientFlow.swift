@@ -27,7 +27,11 @@ public struct GradientFlowProblem: Sendable {
 public enum LinearSolverSelection: String, Sendable, CaseIterable {
     /// Dense with the analytic Hessian up to `denseLimit` free parameters, GMRES above.
     case automatic = "auto"
+    /// Dense, factored by LAPACK (Cholesky, Bunch–Kaufman or LU; see
+    /// `LinearSolverChoice.dense`).
     case dense
+    /// Dense, factored by CVODE's own LU (`SUNLinSol_Dense`).
+    case denseCVODE = "dense_cvode"
     case gmres
 
     /// Above this many free parameters a dense `P × P` Hessian per Jacobian
@@ -37,6 +41,7 @@ public enum LinearSolverSelection: String, Sendable, CaseIterable {
     public func resolved(dimension: Int) -> LinearSolverChoice {
         switch self {
         case .dense: return .dense
+        case .denseCVODE: return .cvodeDense
         case .gmres: return .gmres(maxKrylovDimension: min(max(dimension, 1), 50))
         case .automatic:
             return dimension <= Self.denseLimit ? .dense : .gmres(maxKrylovDimension: min(dimension, 50))
@@ -45,10 +50,11 @@ public enum LinearSolverSelection: String, Sendable, CaseIterable {
 }
 
 extension LinearSolverChoice {
-    /// `dense` or `gmres`, as scenarios spell them.
+    /// `dense`, `dense_cvode` or `gmres`, as scenarios spell them.
     public var name: String {
         switch self {
         case .dense: return "dense"
+        case .cvodeDense: return "dense_cvode"
         case .gmres: return "gmres"
         }
     }

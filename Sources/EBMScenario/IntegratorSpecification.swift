@@ -5,9 +5,12 @@ public struct IntegratorSpecification: Sendable, Equatable {
     /// The linear solver inside CVODE's Newton iteration: `dense` with the
     /// analytic Hessian for small models, `gmres` (SPGMR) with matrix-free
     /// Hessian-vector products for large ones, `auto` to choose by size.
+    /// `dense` factors the Newton matrix with LAPACK (Cholesky or
+    /// Bunch–Kaufman, as it is symmetric); `dense_cvode` with CVODE's own LU.
     public enum LinearSolver: String, Sendable, Equatable, CaseIterable {
         case auto
         case dense
+        case denseCVODE = "dense_cvode"
         case gmres
     }
 

@@ -8,11 +8,16 @@ public enum AbsoluteTolerance: Sendable, Equatable {
 
 /// How the Newton iteration's linear systems (I - γJ) x = b are solved.
 public enum LinearSolverChoice: Sendable, Equatable {
-    /// LU factorisation of a dense n × n matrix (`SUNLinSol_Dense`) built from
-    /// the system's analytic Jacobian if it provides one, otherwise from
-    /// CVODE's difference quotients. O(n³) per factorisation: right for n up
-    /// to a few hundred.
+    /// A dense n × n matrix built from the system's analytic Jacobian if it
+    /// provides one, otherwise from CVODE's difference quotients, factored by
+    /// LAPACK (`NewtonMatrixLinearSolver`): Cholesky when I - γJ is symmetric
+    /// positive definite, Bunch–Kaufman when symmetric indefinite, LU
+    /// otherwise. O(n³) per factorisation (n³/3 when symmetric): right for n
+    /// up to a few hundred.
     case dense
+    /// The same dense matrix factored by CVODE's own unblocked LU
+    /// (`SUNLinSol_Dense`), as before the LAPACK solver existed.
+    case cvodeDense
     /// GMRES on at most `maxKrylovDimension` Krylov vectors, no restarts, no
     /// preconditioner (`SUNLinSol_SPGMR`), matrix-free: the system's J v if it
     /// provides it, otherwise CVODE's difference quotients.
@@ -105,5 +110,16 @@ public struct BDF: Sendable, Equatable {
         self.initialStep = initialStep
         self.maxStep = maxStep
         self.jacobian = jacobian
+    }
+}
+
+extension LinearSolverChoice {
+    /// The case's name in Swift (`dense`, `cvodeDense`, `gmres`), for messages.
+    var caseName: String {
+        switch self {
+        case .dense: return "dense"
+        case .cvodeDense: return "cvodeDense"
+        case .gmres: return "gmres"
+        }
     }
 }
