@@ -71,21 +71,26 @@ public struct GradientFlowMethod: Sendable {
     /// Whether GMRES is preconditioned by `I + γ diag ∇²L` where the model
     /// knows the diagonal cheaply (the generalised Ising models).
     public var preconditioner: Bool
+    /// When CVODE rebuilds and refactors the Newton matrix (CVODE's
+    /// defaults unless a scenario sets them).
+    public var newtonMatrixPolicy: NewtonMatrixPolicy
 
     public init(relativeTolerance: Double = 1e-8, absoluteTolerance: Double = 1e-10, maxSteps: Int = 1_000_000,
                 linearSolver: LinearSolverSelection = .automatic, parallelism: Parallelism = .automatic,
-                preconditioner: Bool = true) {
+                preconditioner: Bool = true, newtonMatrixPolicy: NewtonMatrixPolicy = .cvodeDefaults) {
         self.relativeTolerance = relativeTolerance
         self.absoluteTolerance = absoluteTolerance
         self.maxSteps = maxSteps
         self.linearSolver = linearSolver
         self.parallelism = parallelism
         self.preconditioner = preconditioner
+        self.newtonMatrixPolicy = newtonMatrixPolicy
     }
 
     func bdf(dimension: Int) throws -> BDF {
         try BDF(relativeTolerance: relativeTolerance, absoluteTolerance: .scalar(absoluteTolerance),
-                maxSteps: maxSteps, linearSolver: linearSolver.resolved(dimension: dimension))
+                maxSteps: maxSteps, linearSolver: linearSolver.resolved(dimension: dimension),
+                newtonMatrixPolicy: newtonMatrixPolicy)
     }
 }
 

@@ -37,6 +37,46 @@ public enum JacobianChoice: Sendable, Equatable {
     case differenceQuotient
 }
 
+/// When CVODE rebuilds what its Newton iteration uses (CVODE's `msbp`,
+/// `msbj` and `dgmax_lsetup`; nil keeps CVODE's default). A setup forms
+/// `M = I - γJ` from the saved Jacobian and factors it (with `.dense`);
+/// a Jacobian evaluation also recomputes J. CVODE sets up again when the
+/// Newton iteration fails or converges slowly, and otherwise only when
+/// `stepsBetweenSetups` steps have passed or γ has changed by more than
+/// the fraction `setupGammaChange` since the last setup; it re-evaluates J
+/// at the latest after `stepsBetweenJacobians` steps.
+public struct NewtonMatrixPolicy: Sendable, Equatable {
+    /// `msbp` (`CVodeSetLSetupFrequency`), CVODE's default 20; at least 1.
+    public let stepsBetweenSetups: Int?
+    /// `msbj` (`CVodeSetJacEvalFrequency`), CVODE's default 51; at least 1.
+    public let stepsBetweenJacobians: Int?
+    /// `dgmax_lsetup` (`CVodeSetDeltaGammaMaxLSetup`): the largest relative
+    /// change |γ/γ_setup - 1| before a new setup, CVODE's default 0.3; > 0.
+    public let setupGammaChange: Double?
+
+    /// CVODE's defaults.
+    public static let cvodeDefaults = NewtonMatrixPolicy()
+
+    /// - Throws: `InvalidArgumentError` for a step count below 1 or a
+    ///   non-positive or non-finite γ change.
+    public init(stepsBetweenSetups: Int? = nil, stepsBetweenJacobians: Int? = nil,
+                setupGammaChange: Double? = nil) throws {
+        let options = OptionChecks(owner: "NewtonMatrixPolicy")
+        if let steps = stepsBetweenSetups { try options.atLeast(steps, 1, "stepsBetweenSetups") }
+        if let steps = stepsBetweenJacobians { try options.atLeast(steps, 1, "stepsBetweenJacobians") }
+        try options.positiveFinite(setupGammaChange, "setupGammaChange")
+        self.stepsBetweenSetups = stepsBetweenSetups
+        self.stepsBetweenJacobians = stepsBetweenJacobians
+        self.setupGammaChange = setupGammaChange
+    }
+
+    private init() {
+        stepsBetweenSetups = nil
+        stepsBetweenJacobians = nil
+        setupGammaChange = nil
+    }
+}
+
 /// The variable-order, variable-step backward differentiation formulas
 ///
 ///     Σ_{j=0}^{q} α_j y_{n-j} = h_n β_0 f(t_n, y_n),   1 ≤ q ≤ `maxOrder` ≤ 5,
@@ -68,6 +108,8 @@ public struct BDF: Sendable, Equatable {
     public let maxStep: Double?
     /// Analytic or difference-quotient Jacobian information.
     public let jacobian: JacobianChoice
+    /// When the Newton matrix is rebuilt and J re-evaluated.
+    public let newtonMatrixPolicy: NewtonMatrixPolicy
 
     /// - Throws: `InvalidArgumentError` naming the first option out of range:
     ///   non-positive or non-finite tolerances, an empty tolerance vector,
@@ -81,7 +123,8 @@ public struct BDF: Sendable, Equatable {
         maxOrder: Int = 5,
         initialStep: Double? = nil,
         maxStep: Double? = nil,
-        jacobian: JacobianChoice = .automatic
+        jacobian: JacobianChoice = .automatic,
+        newtonMatrixPolicy: NewtonMatrixPolicy = .cvodeDefaults
     ) throws {
         let options = OptionChecks(owner: "BDF")
         try options.positiveFinite(relativeTolerance, "relativeTolerance")
@@ -110,6 +153,7 @@ public struct BDF: Sendable, Equatable {
         self.initialStep = initialStep
         self.maxStep = maxStep
         self.jacobian = jacobian
+        self.newtonMatrixPolicy = newtonMatrixPolicy
     }
 }
 

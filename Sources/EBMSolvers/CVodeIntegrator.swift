@@ -145,6 +145,13 @@ public final class CVodeIntegrator: SundialsMemoryOwner {
         try check(CVodeSetMaxOrd(memory, Int32(method.maxOrder)), "CVodeSetMaxOrd")
         if let h = method.initialStep { try check(CVodeSetInitStep(memory, h), "CVodeSetInitStep") }
         if let h = method.maxStep { try check(CVodeSetMaxStep(memory, h), "CVodeSetMaxStep") }
+        let policy = method.newtonMatrixPolicy
+        if let steps = policy.stepsBetweenSetups {
+            try check(CVodeSetLSetupFrequency(memory, steps), "CVodeSetLSetupFrequency")
+        }
+        if let change = policy.setupGammaChange {
+            try check(CVodeSetDeltaGammaMaxLSetup(memory, change), "CVodeSetDeltaGammaMaxLSetup")
+        }
 
         switch method.linearSolver {
         case .dense, .cvodeDense:
@@ -162,6 +169,10 @@ public final class CVodeIntegrator: SundialsMemoryOwner {
                 try check(
                     CVodeSetJacFn(memory, CVodeCallbacks.denseJacobian), "CVodeSetJacFn",
                     table: .linearSolverInterface)
+            }
+            if let steps = policy.stepsBetweenJacobians {
+                try check(CVodeSetJacEvalFrequency(memory, steps), "CVodeSetJacEvalFrequency",
+                          table: .linearSolverInterface)
             }
         case .gmres(let krylovDimension):
             let preconditioning = preconditionedSystem != nil ? SUN_PREC_LEFT : SUN_PREC_NONE
