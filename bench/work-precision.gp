@@ -1,0 +1,17 @@
+# Work-precision diagram of one case: wall time against the error at t_end,
+# one curve per solver, each point one tolerance (rtol 1e-4 ... 1e-10).
+#   gnuplot -e "data='CASE.dat'; output='CASE.png'; title='...'" bench/work-precision.gp
+# The data file holds one block per solver (two blank lines apart), whose
+# first line is the solver's name in quotes (columnheader).
+set terminal pngcairo size 800,600 enhanced font ",11"
+set output output
+set title title noenhanced
+set logscale xy
+set format x "10^{%L}"
+set format y "10^{%L}"
+set xlabel "error max_j |θ_j(t_{end}) - θ_{ref,j}|"
+set ylabel "wall time (s)"
+set key outside right top noenhanced
+set grid
+stats data nooutput
+plot for [i=0:STATS_blocks-1] data index i using 3:2 with linespoints pointtype 7 title columnheader(1)
