@@ -531,15 +531,17 @@ def work_precision(bench, args):
                     f"ebmflow at rtol {WP_REFERENCE['rtol']:g}, atol {WP_REFERENCE['atol']:g}; atol = rtol / 1000\n")
             f.write(f"# measured {stamp}; ebmflow: whole `ebmflow integrate` process; peers: in-process solve\n")
             f.write("# columns: rtol seconds error; one gnuplot block per solver, named by its first line\n")
+            blocks = 0
             for solver in ["ebmflow"] + peers:
                 rows = [p for p in points if p[0] == solver]
                 if not rows:
                     continue
-                f.write(f"\n\n\"{solver}\"\n")
+                f.write(("\n\n" if blocks else "") + f"\"{solver}\"\n")
+                blocks += 1
                 for _, rtol, seconds, error in rows:
                     f.write(f"{rtol:.1e} {seconds:.6g} {error:.6e}\n")
         png = os.path.join(ROOT, "docs", f"work-precision-{name}.png")
-        subprocess.run(["gnuplot", "-e", f"data='{data}'; output='{png}'; title='{name} ({stamp})'",
+        subprocess.run(["gnuplot", "-e", f"data='{data}'; blocks={blocks}; output='{png}'; title='{name} ({stamp})'",
                         os.path.join(HERE, "work-precision.gp")], check=True)
         log(f"   wrote {png}")
 

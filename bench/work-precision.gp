@@ -1,8 +1,8 @@
 # Work-precision diagram of one case: wall time against the error at t_end,
 # one curve per solver, each point one tolerance (rtol 1e-4 ... 1e-10).
-#   gnuplot -e "data='CASE.dat'; output='CASE.png'; title='...'" bench/work-precision.gp
-# The data file holds one block per solver (two blank lines apart), whose
-# first line is the solver's name in quotes (columnheader).
+#   gnuplot -e "data='CASE.dat'; blocks=N; output='CASE.png'; title='...'" bench/work-precision.gp
+# The data file holds N blocks, one per solver (two blank lines apart),
+# each opening with the solver's name in quotes (columnheader).
 set terminal pngcairo size 800,600 enhanced font ",11"
 set output output
 set title title noenhanced
@@ -13,5 +13,4 @@ set xlabel "error max_j |θ_j(t_{end}) - θ_{ref,j}|"
 set ylabel "wall time (s)"
 set key outside right top noenhanced
 set grid
-stats data nooutput
-plot for [i=0:STATS_blocks-1] data index i using 3:2 with linespoints pointtype 7 title columnheader(1)
+plot for [i=0:blocks-1] data index i using 3:2 with linespoints pointtype 7 title columnheader(1)
