@@ -2,8 +2,10 @@
 #   make demo   install what is missing, build in release, run the default
 #               scenario into out/demo and render its plots
 #   make test   install what is missing, run the whole test suite
-#   make bench  release build, then ebmflow against scipy and scikit-sundae
-#               on the same problems (bench/run.py; writes bench/results.md)
+#   make bench  release build, then ebmflow against scipy, scikit-sundae and
+#               the previous release on the same problems (bench/run.py;
+#               writes bench/results.md and the work-precision diagrams
+#               docs/work-precision-*.png)
 #   make install    release build, then PREFIX/bin/ebmflow and the gnuplot
 #                   scripts in PREFIX/share/ebmflow/plots (PREFIX=/usr/local;
 #                   DESTDIR is honoured); make uninstall removes them
@@ -61,7 +63,7 @@ $(BENCH_VENV)/.installed:
 	touch $@
 
 bench: release $(BENCH_VENV)/.installed
-	$(BENCH_VENV)/bin/python bench/run.py --ebmflow $(RELEASE)
+	$(BENCH_VENV)/bin/python bench/run.py --ebmflow $(RELEASE) --work-precision
 	python3 bench/enumeration.py --ebmflow $(RELEASE)
 	python3 bench/basins.py --ebmflow $(RELEASE)
 

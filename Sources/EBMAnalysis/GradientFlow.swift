@@ -27,7 +27,11 @@ public struct GradientFlowProblem: Sendable {
 public enum LinearSolverSelection: String, Sendable, CaseIterable {
     /// Dense with the analytic Hessian up to `denseLimit` free parameters, GMRES above.
     case automatic = "auto"
+    /// Dense, factored by LAPACK (Cholesky, Bunch–Kaufman or LU; see
+    /// `LinearSolverChoice.dense`).
     case dense
+    /// Dense, factored by CVODE's own LU (`SUNLinSol_Dense`).
+    case denseCVODE = "dense_cvode"
     case gmres
 
     /// Above this many free parameters a dense `P × P` Hessian per Jacobian
@@ -37,6 +41,7 @@ public enum LinearSolverSelection: String, Sendable, CaseIterable {
     public func resolved(dimension: Int) -> LinearSolverChoice {
         switch self {
         case .dense: return .dense
+        case .denseCVODE: return .cvodeDense
         case .gmres: return .gmres(maxKrylovDimension: min(max(dimension, 1), 50))
         case .automatic:
             return dimension <= Self.denseLimit ? .dense : .gmres(maxKrylovDimension: min(dimension, 50))
@@ -45,10 +50,11 @@ public enum LinearSolverSelection: String, Sendable, CaseIterable {
 }
 
 extension LinearSolverChoice {
-    /// `dense` or `gmres`, as scenarios spell them.
+    /// `dense`, `dense_cvode` or `gmres`, as scenarios spell them.
     public var name: String {
         switch self {
         case .dense: return "dense"
+        case .cvodeDense: return "dense_cvode"
         case .gmres: return "gmres"
         }
     }
@@ -65,21 +71,26 @@ public struct GradientFlowMethod: Sendable {
     /// Whether GMRES is preconditioned by `I + γ diag ∇²L` where the model
     /// knows the diagonal cheaply (the generalised Ising models).
     public var preconditioner: Bool
+    /// When CVODE rebuilds and refactors the Newton matrix (CVODE's
+    /// defaults unless a scenario sets them).
+    public var newtonMatrixPolicy: NewtonMatrixPolicy
 
     public init(relativeTolerance: Double = 1e-8, absoluteTolerance: Double = 1e-10, maxSteps: Int = 1_000_000,
                 linearSolver: LinearSolverSelection = .automatic, parallelism: Parallelism = .automatic,
-                preconditioner: Bool = true) {
+                preconditioner: Bool = true, newtonMatrixPolicy: NewtonMatrixPolicy = .cvodeDefaults) {
         self.relativeTolerance = relativeTolerance
         self.absoluteTolerance = absoluteTolerance
         self.maxSteps = maxSteps
         self.linearSolver = linearSolver
         self.parallelism = parallelism
         self.preconditioner = preconditioner
+        self.newtonMatrixPolicy = newtonMatrixPolicy
     }
 
     func bdf(dimension: Int) throws -> BDF {
         try BDF(relativeTolerance: relativeTolerance, absoluteTolerance: .scalar(absoluteTolerance),
-                maxSteps: maxSteps, linearSolver: linearSolver.resolved(dimension: dimension))
+                maxSteps: maxSteps, linearSolver: linearSolver.resolved(dimension: dimension),
+                newtonMatrixPolicy: newtonMatrixPolicy)
     }
 }
 

@@ -9,12 +9,23 @@ extension RestrictedBoltzmannMachine {
     }
 }
 
-/// The RBM's all-states passes without allocation, two `dgemm`s each.
+/// The RBM's all-states passes without allocation or BLAS calls.
 ///
 /// With the augmented features `F̂ = [F 1]` (`2^n × (n+1)`) and the
 /// augmented weights `Ŵ` (`(n+1) × (h+1)`: column 0 is `(a, 0)`, column
-/// `μ+1` is `(W_μ·, b_μ)`), one product `Û = F̂ Ŵ` holds `F a` and every
-/// `u_μ = b_μ + W_μ·f`. Then, per state and unit, one exponential
+/// `μ+1` is `(W_μ·, b_μ)`), the product `Û = F̂ Ŵ` holds `F a` and every
+/// `u_μ = b_μ + W_μ·f`. Each feature depends on one bit of the state,
+/// `f_i(x) = f_i(0) + bit_i(x) δ_i` (`δ_i = -2` for spins, 1 for binary
+/// units), so within a chunk of `2^m` aligned states the product is a
+/// recursion over the bits, one vector add per state and column:
+///
+///     Û(x0 + 2^i + y) = Û(x0 + y) + δ_i Ŵ_i·,   0 ≤ y < 2^i < 2^m,
+///
+/// from one dot product at `x0`; and a pullback `F̂ᵀ N` needs, per column,
+/// only `Σ_x N` and the sums `S_i = Σ_{bit_i(x) = 1} N` for `i < m`,
+/// found by folding the chunk in halves (the upper half's sum is `S_i`,
+/// then the upper half is added onto the lower): `2 · 2^m` adds instead
+/// of `(n+1) 2^m` multiply-adds. Then, per state and unit, one exponential
 /// `t = e^{-2|u|}` (spin) or `e^{-|u|}` (binary) gives
 ///
 ///     log 2cosh u = |u| + log(1 + t),   tanh u = sign(u) (1 - t)/(1 + t),
@@ -28,8 +39,7 @@ extension RestrictedBoltzmannMachine {
 ///
 /// States are processed in chunks of a size fixed by `(n, h)`; chunks run
 /// on up to `parallelism.threads` threads and partial sums are added in
-/// chunk order, so results do not depend on the thread count. Products
-/// of tiny models (under 2^13 multiply-adds a chunk) are plain loops.
+/// chunk order, so results do not depend on the thread count.
 final class RestrictedBoltzmannMachineKernel: EnergyKernel {
     let model: RestrictedBoltzmannMachine
     let spins: Int, hidden: Int, stateCount: Int, parameterCount: Int
@@ -56,11 +66,10 @@ final class RestrictedBoltzmannMachineKernel: EnergyKernel {
 
     /// Work (multiply-adds of one product) above which chunks run in parallel.
     static let parallelWork = 1 << 19
-    /// Below this many multiply-adds per chunk product, plain loops beat a
-    /// BLAS call (whose set-up and allocator lock dominate tiny products,
-    /// and which basin-map workers would contend on).
-    static let blasWork = 1 << 13
-    let usesBLAS: Bool
+    /// m = log2(chunk): the bits a chunk's states run over.
+    let chunkBits: Int
+    /// `δ_i = f_i(2^i) - f_i(0)`, the change of feature i when bit i is set.
+    let featureStep: UnsafeMutablePointer<Double>
 
     init(model: RestrictedBoltzmannMachine, parallelism: Parallelism) {
         self.model = model
@@ -75,7 +84,7 @@ final class RestrictedBoltzmannMachineKernel: EnergyKernel {
         chunk = max(min(64, states), c)
         chunks = states / chunk
         self.parallelism = states * (n + 1) * (h + 1) >= Self.parallelWork ? parallelism : .serial
-        usesBLAS = chunk * (n + 1) * (h + 1) >= Self.blasWork
+        chunkBits = chunk.trailingZeroBitCount
         func zeroed(_ count: Int) -> UnsafeMutablePointer<Double> {
             let p = UnsafeMutablePointer<Double>.allocate(capacity: max(count, 1))
             p.initialize(repeating: 0, count: max(count, 1))
@@ -88,6 +97,15 @@ final class RestrictedBoltzmannMachineKernel: EnergyKernel {
         scratch = zeroed(states * (h + 1))
         perState = zeroed(states)
         partials = zeroed(chunks * ((n + 1) * (h + 1) + 1))
+        let f = model.features
+        let step = zeroed(n)
+        for i in 0..<n {
+            step[i] = f[1 << i, i] - f[0, i]
+            // The recursion needs features that depend on their own bit only.
+            precondition((0..<states).allSatisfy { x in f[x, i] == f[0, i] + Double((x >> i) & 1) * step[i] },
+                         "RBM feature \(i) is not a function of bit \(i) of the state")
+        }
+        featureStep = step
         model.features.elements.withUnsafeBufferPointer { f in
             features.update(from: f.baseAddress!, count: states * n)
         }
@@ -95,7 +113,7 @@ final class RestrictedBoltzmannMachineKernel: EnergyKernel {
     }
 
     deinit {
-        for p in [features, weights, theta, slope, scratch, perState, partials] { p.deallocate() }
+        for p in [features, weights, theta, slope, scratch, perState, partials, featureStep] { p.deallocate() }
     }
 
     var biasOffset: Int { spins }
@@ -113,45 +131,53 @@ final class RestrictedBoltzmannMachineKernel: EnergyKernel {
         }
     }
 
-    /// `out[x0..<x0+chunk, 0...h] = F̂ M` for the chunk starting at `x0`.
+    /// `out[x0..<x0+chunk, 0...h] = F̂ M` for the chunk starting at `x0`
+    /// (`M = weights`), by the recursion over the chunk's bits.
     @inline(__always)
     private func forward(_ x0: Int, into out: UnsafeMutablePointer<Double>) {
-        let k = spins + 1, states = stateCount
-        if usesBLAS {
-            BLAS.gemm(transposeA: false, transposeB: false, m: chunk, n: hidden + 1, k: k, alpha: 1,
-                      a: features + x0, lda: states, b: weights, ldb: k,
-                      beta: 0, c: out + x0, ldc: states)
-            return
-        }
+        let n = spins, k = n + 1, states = stateCount
         for column in 0...hidden {
             let o = out + x0 + column * states, w = weights + column * k
-            for x in 0..<chunk { o[x] = 0 }
-            for r in 0..<k {
-                let f = features + x0 + r * states, weight = w[r]
-                for x in 0..<chunk { o[x] += weight * f[x] }
+            var first = w[n]
+            for i in 0..<n { first += w[i] * features[x0 + i * states] }
+            o[0] = first
+            for i in 0..<chunkBits {
+                let half = 1 << i, step = w[i] * featureStep[i]
+                let upper = o + half
+                for y in 0..<half { upper[y] = o[y] + step }
             }
         }
     }
 
-    /// `partials[c] = F̂ᵀ N` over the chunk `c`.
+    /// `partials[c] = F̂ᵀ N` over the chunk `c` (`N` in `scratch`, which the
+    /// folding overwrites).
     @inline(__always)
     private func backward(_ c: Int) {
-        let x0 = c * chunk, k = spins + 1, states = stateCount
-        if usesBLAS {
-            BLAS.gemm(transposeA: true, transposeB: false, m: k, n: hidden + 1, k: chunk, alpha: 1,
-                      a: features + x0, lda: states, b: scratch + x0, ldb: states,
-                      beta: 0, c: partials + c * partialStride, ldc: k)
-            return
-        }
+        let x0 = c * chunk, n = spins, k = n + 1, states = stateCount
         let out = partials + c * partialStride
         for column in 0...hidden {
-            let nc = scratch + x0 + column * states
-            for r in 0..<k {
-                let f = features + x0 + r * states
-                var sum = 0.0
-                for x in 0..<chunk { sum += f[x] * nc[x] }
-                out[r + column * k] = sum
+            let values = scratch + x0 + column * states, sums = out + column * k
+            var length = chunk
+            for i in stride(from: chunkBits - 1, through: 0, by: -1) {
+                let half = length / 2, upper = values + half
+                // Four accumulators: independent chains the compiler can vectorise.
+                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                var y = 0
+                while y + 4 <= half {
+                    s0 += upper[y]; s1 += upper[y + 1]; s2 += upper[y + 2]; s3 += upper[y + 3]
+                    y += 4
+                }
+                while y < half { s0 += upper[y]; y += 1 }
+                sums[i] = (s0 + s1) + (s2 + s3)
+                for y in 0..<half { values[y] += upper[y] }
+                length = half
             }
+            let total = values[0]
+            for i in 0..<n {
+                let atChunkStart = features[x0 + i * states]
+                sums[i] = i < chunkBits ? atChunkStart * total + featureStep[i] * sums[i] : atChunkStart * total
+            }
+            sums[n] = total
         }
     }
 
@@ -209,7 +235,7 @@ final class RestrictedBoltzmannMachineKernel: EnergyKernel {
                 }
                 if mu % 256 == 255 || mu == h - 1 {
                     for x in 0..<chunk {
-                        energy[x] -= log(product[x])
+                        energy[x] -= VectorMath.log(product[x])
                         product[x] = 1
                     }
                 }

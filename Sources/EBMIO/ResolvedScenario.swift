@@ -1,6 +1,7 @@
 import EBMAnalysis
 import EBMCore
 import EBMScenario
+import EBMSolvers
 import Foundation
 
 /// A scenario value that cannot be turned into a problem (a data file with
@@ -85,7 +86,11 @@ public struct ResolvedScenario {
         method = GradientFlowMethod(relativeTolerance: integrator.relativeTolerance,
                                     absoluteTolerance: integrator.absoluteTolerance,
                                     maxSteps: integrator.maxSteps,
-                                    linearSolver: LinearSolverSelection(rawValue: integrator.linearSolver.rawValue) ?? .automatic)
+                                    linearSolver: LinearSolverSelection(rawValue: integrator.linearSolver.rawValue) ?? .automatic,
+                                    newtonMatrixPolicy: try NewtonMatrixPolicy(
+                                        stepsBetweenSetups: integrator.setupSteps,
+                                        stepsBetweenJacobians: integrator.jacobianSteps,
+                                        setupGammaChange: integrator.setupGammaChange))
     }
 
     /// The gradient-flow problem of the scenario's integrator block.

@@ -5,9 +5,12 @@ public struct IntegratorSpecification: Sendable, Equatable {
     /// The linear solver inside CVODE's Newton iteration: `dense` with the
     /// analytic Hessian for small models, `gmres` (SPGMR) with matrix-free
     /// Hessian-vector products for large ones, `auto` to choose by size.
+    /// `dense` factors the Newton matrix with LAPACK (Cholesky or
+    /// Bunch–Kaufman, as it is symmetric); `dense_cvode` with CVODE's own LU.
     public enum LinearSolver: String, Sendable, Equatable, CaseIterable {
         case auto
         case dense
+        case denseCVODE = "dense_cvode"
         case gmres
     }
 
@@ -23,20 +26,35 @@ public struct IntegratorSpecification: Sendable, Equatable {
     public var linearSolver: LinearSolver
     /// `max_steps`: the most internal steps CVODE may take in total.
     public var maxSteps: Int
+    /// `setup_steps`: the most steps between two setups of the Newton
+    /// matrix (CVODE's `msbp`); nil keeps CVODE's 20.
+    public var setupSteps: Int?
+    /// `jacobian_steps`: the most steps between two Jacobian evaluations
+    /// (CVODE's `msbj`); nil keeps CVODE's 51.
+    public var jacobianSteps: Int?
+    /// `setup_gamma_change`: the relative change of γ (step size times the
+    /// method's coefficient) that forces a new setup (CVODE's
+    /// `dgmax_lsetup`); nil keeps CVODE's 0.3.
+    public var setupGammaChange: Double?
 
     public init(relativeTolerance: Double = 1e-8, absoluteTolerance: Double = 1e-10, endTime: Double = 1e4,
-                gradientTolerance: Double = 1e-10, linearSolver: LinearSolver = .auto, maxSteps: Int = 1_000_000) {
+                gradientTolerance: Double = 1e-10, linearSolver: LinearSolver = .auto, maxSteps: Int = 1_000_000,
+                setupSteps: Int? = nil, jacobianSteps: Int? = nil, setupGammaChange: Double? = nil) {
         self.relativeTolerance = relativeTolerance
         self.absoluteTolerance = absoluteTolerance
         self.endTime = endTime
         self.gradientTolerance = gradientTolerance
         self.linearSolver = linearSolver
         self.maxSteps = maxSteps
+        self.setupSteps = setupSteps
+        self.jacobianSteps = jacobianSteps
+        self.setupGammaChange = setupGammaChange
     }
 }
 
 extension IntegratorSpecification {
-    static let keys = ["rtol", "atol", "t_end", "grad_tol", "linear_solver", "max_steps"]
+    static let keys = ["rtol", "atol", "t_end", "grad_tol", "linear_solver", "max_steps", "setup_steps",
+                       "jacobian_steps", "setup_gamma_change"]
 
     static func decode(_ node: ScenarioNode, reader: ScenarioReader) -> IntegratorSpecification {
         let defaults = IntegratorSpecification()
@@ -55,6 +73,9 @@ extension IntegratorSpecification {
             endTime: reader.value(map["t_end"], reader.number, positive) ?? defaults.endTime,
             gradientTolerance: gradientTolerance ?? defaults.gradientTolerance,
             linearSolver: linearSolver ?? defaults.linearSolver,
-            maxSteps: reader.value(map["max_steps"], reader.integer, ScenarioReader.atLeast(1)) ?? defaults.maxSteps)
+            maxSteps: reader.value(map["max_steps"], reader.integer, ScenarioReader.atLeast(1)) ?? defaults.maxSteps,
+            setupSteps: reader.value(map["setup_steps"], reader.integer, ScenarioReader.atLeast(1)),
+            jacobianSteps: reader.value(map["jacobian_steps"], reader.integer, ScenarioReader.atLeast(1)),
+            setupGammaChange: reader.value(map["setup_gamma_change"], reader.number, positive))
     }
 }

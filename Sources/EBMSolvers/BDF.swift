@@ -8,11 +8,16 @@ public enum AbsoluteTolerance: Sendable, Equatable {
 
 /// How the Newton iteration's linear systems (I - γJ) x = b are solved.
 public enum LinearSolverChoice: Sendable, Equatable {
-    /// LU factorisation of a dense n × n matrix (`SUNLinSol_Dense`) built from
-    /// the system's analytic Jacobian if it provides one, otherwise from
-    /// CVODE's difference quotients. O(n³) per factorisation: right for n up
-    /// to a few hundred.
+    /// A dense n × n matrix built from the system's analytic Jacobian if it
+    /// provides one, otherwise from CVODE's difference quotients, factored by
+    /// LAPACK (`NewtonMatrixLinearSolver`): Cholesky when I - γJ is symmetric
+    /// positive definite, Bunch–Kaufman when symmetric indefinite, LU
+    /// otherwise. O(n³) per factorisation (n³/3 when symmetric): right for n
+    /// up to a few hundred.
     case dense
+    /// The same dense matrix factored by CVODE's own unblocked LU
+    /// (`SUNLinSol_Dense`), as before the LAPACK solver existed.
+    case cvodeDense
     /// GMRES on at most `maxKrylovDimension` Krylov vectors, no restarts, no
     /// preconditioner (`SUNLinSol_SPGMR`), matrix-free: the system's J v if it
     /// provides it, otherwise CVODE's difference quotients.
@@ -30,6 +35,46 @@ public enum JacobianChoice: Sendable, Equatable {
     /// CVODE's difference quotients even if the system provides more (to
     /// check an analytic Jacobian, for instance).
     case differenceQuotient
+}
+
+/// When CVODE rebuilds what its Newton iteration uses (CVODE's `msbp`,
+/// `msbj` and `dgmax_lsetup`; nil keeps CVODE's default). A setup forms
+/// `M = I - γJ` from the saved Jacobian and factors it (with `.dense`);
+/// a Jacobian evaluation also recomputes J. CVODE sets up again when the
+/// Newton iteration fails or converges slowly, and otherwise only when
+/// `stepsBetweenSetups` steps have passed or γ has changed by more than
+/// the fraction `setupGammaChange` since the last setup; it re-evaluates J
+/// at the latest after `stepsBetweenJacobians` steps.
+public struct NewtonMatrixPolicy: Sendable, Equatable {
+    /// `msbp` (`CVodeSetLSetupFrequency`), CVODE's default 20; at least 1.
+    public let stepsBetweenSetups: Int?
+    /// `msbj` (`CVodeSetJacEvalFrequency`), CVODE's default 51; at least 1.
+    public let stepsBetweenJacobians: Int?
+    /// `dgmax_lsetup` (`CVodeSetDeltaGammaMaxLSetup`): the largest relative
+    /// change |γ/γ_setup - 1| before a new setup, CVODE's default 0.3; > 0.
+    public let setupGammaChange: Double?
+
+    /// CVODE's defaults.
+    public static let cvodeDefaults = NewtonMatrixPolicy()
+
+    /// - Throws: `InvalidArgumentError` for a step count below 1 or a
+    ///   non-positive or non-finite γ change.
+    public init(stepsBetweenSetups: Int? = nil, stepsBetweenJacobians: Int? = nil,
+                setupGammaChange: Double? = nil) throws {
+        let options = OptionChecks(owner: "NewtonMatrixPolicy")
+        if let steps = stepsBetweenSetups { try options.atLeast(steps, 1, "stepsBetweenSetups") }
+        if let steps = stepsBetweenJacobians { try options.atLeast(steps, 1, "stepsBetweenJacobians") }
+        try options.positiveFinite(setupGammaChange, "setupGammaChange")
+        self.stepsBetweenSetups = stepsBetweenSetups
+        self.stepsBetweenJacobians = stepsBetweenJacobians
+        self.setupGammaChange = setupGammaChange
+    }
+
+    private init() {
+        stepsBetweenSetups = nil
+        stepsBetweenJacobians = nil
+        setupGammaChange = nil
+    }
 }
 
 /// The variable-order, variable-step backward differentiation formulas
@@ -63,6 +108,8 @@ public struct BDF: Sendable, Equatable {
     public let maxStep: Double?
     /// Analytic or difference-quotient Jacobian information.
     public let jacobian: JacobianChoice
+    /// When the Newton matrix is rebuilt and J re-evaluated.
+    public let newtonMatrixPolicy: NewtonMatrixPolicy
 
     /// - Throws: `InvalidArgumentError` naming the first option out of range:
     ///   non-positive or non-finite tolerances, an empty tolerance vector,
@@ -76,7 +123,8 @@ public struct BDF: Sendable, Equatable {
         maxOrder: Int = 5,
         initialStep: Double? = nil,
         maxStep: Double? = nil,
-        jacobian: JacobianChoice = .automatic
+        jacobian: JacobianChoice = .automatic,
+        newtonMatrixPolicy: NewtonMatrixPolicy = .cvodeDefaults
     ) throws {
         let options = OptionChecks(owner: "BDF")
         try options.positiveFinite(relativeTolerance, "relativeTolerance")
@@ -105,5 +153,17 @@ public struct BDF: Sendable, Equatable {
         self.initialStep = initialStep
         self.maxStep = maxStep
         self.jacobian = jacobian
+        self.newtonMatrixPolicy = newtonMatrixPolicy
+    }
+}
+
+extension LinearSolverChoice {
+    /// The case's name in Swift (`dense`, `cvodeDense`, `gmres`), for messages.
+    var caseName: String {
+        switch self {
+        case .dense: return "dense"
+        case .cvodeDense: return "cvodeDense"
+        case .gmres: return "gmres"
+        }
     }
 }

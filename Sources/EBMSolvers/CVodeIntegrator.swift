@@ -1,4 +1,5 @@
 import CSundials
+import EBMLinearAlgebra
 
 /// Integrates dy/dt = f(t, y), y(t₀) = y₀ with CVODE's BDF method and Newton
 /// iteration, locating the zeros of optional root functions on the way.
@@ -7,7 +8,8 @@ import CSundials
 /// in SUNDIALS' order and freed in reverse in `deinit`:
 ///
 ///     SUNContext → N_Vector y → CVODE memory → SUNMatrix (dense only)
-///                → SUNLinearSolver (dense LU or SPGMR)
+///                → SUNLinearSolver (LAPACK's symmetric or LU factorisations,
+///                  CVODE's dense LU, or SPGMR)
 ///
 /// The vectors come from a `VectorFactory`: serial ones by default, or one
 /// block per MPI rank (`nvector_parallel`); everything else is the same code.
@@ -51,6 +53,14 @@ public final class CVodeIntegrator: SundialsMemoryOwner {
     private var matrix: SUNMatrix?
     private var linearSolver: SUNLinearSolver?
 
+    /// How many Newton matrices the LAPACK solver of `.dense` has factored
+    /// by Cholesky, Bunch–Kaufman and LU since the integrator was built
+    /// (not reset by `reinitialize`); nil for the other linear solvers.
+    public var newtonMatrixFactorizations: [NewtonMatrixFactorization.Kind: Int]? {
+        guard method.linearSolver == .dense else { return nil }
+        return NewtonMatrixLinearSolver.content(of: linearSolver)?.factorization.counts
+    }
+
     /// Set once `CVodeInit` has succeeded: from then on CVODE can report its
     /// time and step size.
     private var isInitialized = false
@@ -63,7 +73,8 @@ public final class CVodeIntegrator: SundialsMemoryOwner {
     /// (`N_VNew_Serial` or the factory's constructor),
     /// `CVodeCreate(CV_BDF)`, `CVodeInit`, `CVodeSStolerances` or
     /// `CVodeSVtolerances`, `CVodeRootInit`, the step options of `method`, and
-    /// `CVodeSetLinearSolver` with `SUNLinSol_Dense` (plus `CVodeSetJacFn` if
+    /// `CVodeSetLinearSolver` with the LAPACK-backed `NewtonMatrixLinearSolver`
+    /// or `SUNLinSol_Dense` (plus `CVodeSetJacFn` if
     /// the system provides its Jacobian) or `SUNLinSol_SPGMR`, left-
     /// preconditioned (`CVodeSetPreconditioner`) if the system provides a
     /// preconditioner (plus `CVodeSetJacTimes` if it provides J v). CVODE's
@@ -134,11 +145,23 @@ public final class CVodeIntegrator: SundialsMemoryOwner {
         try check(CVodeSetMaxOrd(memory, Int32(method.maxOrder)), "CVodeSetMaxOrd")
         if let h = method.initialStep { try check(CVodeSetInitStep(memory, h), "CVodeSetInitStep") }
         if let h = method.maxStep { try check(CVodeSetMaxStep(memory, h), "CVodeSetMaxStep") }
+        let policy = method.newtonMatrixPolicy
+        if let steps = policy.stepsBetweenSetups {
+            try check(CVodeSetLSetupFrequency(memory, steps), "CVodeSetLSetupFrequency")
+        }
+        if let change = policy.setupGammaChange {
+            try check(CVodeSetDeltaGammaMaxLSetup(memory, change), "CVodeSetDeltaGammaMaxLSetup")
+        }
 
         switch method.linearSolver {
-        case .dense:
+        case .dense, .cvodeDense:
             matrix = try allocated(SUNDenseMatrix(n, n, context), "SUNDenseMatrix")
-            linearSolver = try allocated(SUNLinSol_Dense(stateVector, matrix, context), "SUNLinSol_Dense")
+            if method.linearSolver == .dense, let context {
+                linearSolver = try allocated(
+                    NewtonMatrixLinearSolver.make(dimension: dimension, context: context), "SUNLinSolNewEmpty")
+            } else {
+                linearSolver = try allocated(SUNLinSol_Dense(stateVector, matrix, context), "SUNLinSol_Dense")
+            }
             try check(
                 CVodeSetLinearSolver(memory, linearSolver, matrix), "CVodeSetLinearSolver",
                 table: .linearSolverInterface)
@@ -146,6 +169,10 @@ public final class CVodeIntegrator: SundialsMemoryOwner {
                 try check(
                     CVodeSetJacFn(memory, CVodeCallbacks.denseJacobian), "CVodeSetJacFn",
                     table: .linearSolverInterface)
+            }
+            if let steps = policy.stepsBetweenJacobians {
+                try check(CVodeSetJacEvalFrequency(memory, steps), "CVodeSetJacEvalFrequency",
+                          table: .linearSolverInterface)
             }
         case .gmres(let krylovDimension):
             let preconditioning = preconditionedSystem != nil ? SUN_PREC_LEFT : SUN_PREC_NONE
@@ -182,10 +209,10 @@ public final class CVodeIntegrator: SundialsMemoryOwner {
             .flatMap { $0.providesJacobianVectorProduct ? $0 : nil }
         let preconditioner = (system as? any PreconditionedODESystem).flatMap { $0.providesPreconditioner ? $0 : nil }
         switch method.linearSolver {
-        case .dense:
+        case .dense, .cvodeDense:
             guard vectors.isSerial else {
                 throw MissingCapabilityError(
-                    capability: .serialVectors, requiredBy: "BDF(linearSolver: .dense)",
+                    capability: .serialVectors, requiredBy: "BDF(linearSolver: .\(method.linearSolver.caseName))",
                     provider: "\(type(of: vectors)) (\(vectors.constructorName))")
             }
             switch method.jacobian {
@@ -194,7 +221,8 @@ public final class CVodeIntegrator: SundialsMemoryOwner {
             case .analytic:
                 guard let dense else {
                     throw MissingCapabilityError(
-                        capability: .denseJacobian, requiredBy: "BDF(linearSolver: .dense, jacobian: .analytic)",
+                        capability: .denseJacobian,
+                        requiredBy: "BDF(linearSolver: .\(method.linearSolver.caseName), jacobian: .analytic)",
                         provider: systemName)
                 }
                 return (dense, nil, nil)

@@ -199,3 +199,83 @@ func checkedJacobian(of system: any NonlinearSystem, at x: [Double]) throws -> M
     }
     return jacobian
 }
+
+/// The operations of `NewtonMatrixLinearSolver`, the custom `SUNLinearSolver`
+/// (SUNDIALS 6's `SUNLinearSolver_Ops`; the optional ones left NULL are
+/// those of a direct solver: no A·v, preconditioner, scaling, iterations or
+/// residual). The answers follow `SUNLinSol_Dense`'s: `SUNLS_SUCCESS`,
+/// `SUNLS_MEM_NULL` for a missing object, and the recoverable
+/// `SUNLS_LUFACT_FAIL` for an exactly singular matrix, after which CVODE
+/// retries the step with a smaller one.
+enum NewtonMatrixLinearSolverCallbacks {
+    static let type: @convention(c) (SUNLinearSolver?) -> SUNLinearSolver_Type = { _ in
+        SUNLINEARSOLVER_DIRECT
+    }
+
+    static let identifier: @convention(c) (SUNLinearSolver?) -> SUNLinearSolver_ID = { _ in
+        SUNLINEARSOLVER_CUSTOM
+    }
+
+    static let initialize: @convention(c) (SUNLinearSolver?) -> Int32 = { solver in
+        guard let content = NewtonMatrixLinearSolver.content(of: solver) else { return Int32(SUNLS_MEM_NULL) }
+        content.lastFlag = 0
+        return Int32(SUNLS_SUCCESS)
+    }
+
+    /// Factors M = I - γJ in place in the dense matrix.
+    static let setup: @convention(c) (SUNLinearSolver?, SUNMatrix?) -> Int32 = { solver, matrix in
+        guard let content = NewtonMatrixLinearSolver.content(of: solver), let matrix,
+            let data = SUNDenseMatrix_Data(matrix)
+        else { return Int32(SUNLS_MEM_NULL) }
+        let n = content.factorization.dimension
+        guard SUNDenseMatrix_Rows(matrix) == n, SUNDenseMatrix_Columns(matrix) == n else {
+            return Int32(SUNLS_ILL_INPUT)
+        }
+        do {
+            try content.factorization.factor(data)
+            content.lastFlag = 0
+            return Int32(SUNLS_SUCCESS)
+        } catch let singular as NewtonMatrixFactorization.SingularMatrix {
+            content.lastFlag = sunindextype(singular.pivot)
+            return Int32(SUNLS_LUFACT_FAIL)
+        } catch {
+            return Int32(SUNLS_PACKAGE_FAIL_UNREC)
+        }
+    }
+
+    /// x = M⁻¹ b with the factors left in the matrix by `setup`.
+    static let solve: @convention(c) (SUNLinearSolver?, SUNMatrix?, N_Vector?, N_Vector?, realtype) -> Int32 = {
+        solver, matrix, x, b, _ in
+        guard let content = NewtonMatrixLinearSolver.content(of: solver), let matrix,
+            let factors = SUNDenseMatrix_Data(matrix), let x, let b,
+            let xData = N_VGetArrayPointer(x), content.factorization.kind != nil
+        else { return Int32(SUNLS_MEM_NULL) }
+        N_VScale(1, b, x)
+        content.factorization.solve(factors: factors, xData)
+        return Int32(SUNLS_SUCCESS)
+    }
+
+    static let lastFlag: @convention(c) (SUNLinearSolver?) -> sunindextype = { solver in
+        NewtonMatrixLinearSolver.content(of: solver)?.lastFlag ?? 0
+    }
+
+    /// Workspace in reals and integers: LAPACK's pivots and the saved
+    /// diagonal (its dsytrf workspace is of the same order).
+    static let space: @convention(c) (SUNLinearSolver?, UnsafeMutablePointer<Int>?, UnsafeMutablePointer<Int>?)
+        -> Int32 = { solver, real, integer in
+            guard let content = NewtonMatrixLinearSolver.content(of: solver) else { return Int32(SUNLS_MEM_NULL) }
+            real?.pointee = content.factorization.dimension
+            integer?.pointee = content.factorization.dimension
+            return Int32(SUNLS_SUCCESS)
+        }
+
+    static let free: @convention(c) (SUNLinearSolver?) -> Int32 = { solver in
+        guard let solver else { return Int32(SUNLS_SUCCESS) }
+        if let raw = solver.pointee.content {
+            Unmanaged<NewtonMatrixLinearSolver>.fromOpaque(raw).release()
+            solver.pointee.content = nil
+        }
+        SUNLinSolFreeEmpty(solver)
+        return Int32(SUNLS_SUCCESS)
+    }
+}

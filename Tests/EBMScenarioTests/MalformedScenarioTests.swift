@@ -135,7 +135,7 @@ private let cases: [Malformed] = [
               keyPath: "model.frozen[1]", line: 11, fragment: "`W[0, 1]` is not a parameter name"),
     Malformed(name: "bad linear solver", yaml: appending("integrator:\n  linear_solver: lu"),
               keyPath: "integrator.linear_solver", line: 12,
-              fragment: "unknown linear solver `lu` (expected one of `auto`, `dense`, `gmres`)"),
+              fragment: "unknown linear solver `lu` (expected one of `auto`, `dense`, `dense_cvode`, `gmres`)"),
     Malformed(name: "rtol 0", yaml: appending("integrator:\n  rtol: 0"),
               keyPath: "integrator.rtol", line: 12, fragment: "a relative tolerance must be positive and below 1, got 0"),
     Malformed(name: "negative rtol", yaml: appending("integrator:\n  rtol: -1.0e-6"),

@@ -11,11 +11,16 @@ struct LinearSystemTests {
     static let outputTimes = [1.0e-3, 1.0e-2, 0.1, 1.0, 10.0, 100.0]
 
     enum Configuration: String, CaseIterable, CustomTestStringConvertible {
-        case denseAnalyticJacobian, gmresWithJacobianVectorProduct, gmresWithDifferenceQuotients
+        case denseAnalyticJacobian, cvodeDenseAnalyticJacobian, gmresWithJacobianVectorProduct,
+            gmresWithDifferenceQuotients
         var testDescription: String { rawValue }
 
         var linearSolver: LinearSolverChoice {
-            self == .denseAnalyticJacobian ? .dense : .gmres(maxKrylovDimension: 3)
+            switch self {
+            case .denseAnalyticJacobian: return .dense
+            case .cvodeDenseAnalyticJacobian: return .cvodeDense
+            case .gmresWithJacobianVectorProduct, .gmresWithDifferenceQuotients: return .gmres(maxKrylovDimension: 3)
+            }
         }
         var providesJacobianVectorProduct: Bool { self == .gmresWithJacobianVectorProduct }
     }
@@ -56,10 +61,16 @@ struct LinearSystemTests {
         }
         let statistics = integrator.statistics
         switch configuration {
-        case .denseAnalyticJacobian:
+        case .denseAnalyticJacobian, .cvodeDenseAnalyticJacobian:
             #expect(statistics.jacobianEvaluations > 0)
             #expect(statistics.linearSolverRHSEvaluations == 0)
             #expect(statistics.linearIterations == 0)
+            if configuration == .denseAnalyticJacobian {
+                // I - γA is symmetric positive definite for A negative definite: Cholesky every time.
+                #expect(integrator.newtonMatrixFactorizations == [.cholesky: statistics.linearSolverSetups])
+            } else {
+                #expect(integrator.newtonMatrixFactorizations == nil)
+            }
         case .gmresWithJacobianVectorProduct:
             #expect(statistics.jacobianEvaluations == 0)
             #expect(statistics.jacobianVectorEvaluations > 0)
@@ -73,6 +84,57 @@ struct LinearSystemTests {
                 statistics.totalRHSEvaluations
                     == statistics.rhsEvaluations + statistics.linearSolverRHSEvaluations)
         }
+    }
+
+    @Test("the LAPACK solver and CVODE's dense LU agree on y(100) to within the tolerance")
+    func lapackAndCVODEDenseAgree() throws {
+        var finals: [[Double]] = []
+        for configuration in [Configuration.denseAnalyticJacobian, .cvodeDenseAnalyticJacobian] {
+            let (integrator, _) = try Self.integrator(configuration)
+            try integrator.advance(to: 100)
+            finals.append(integrator.state)
+        }
+        #expect(Vector.maxAbs(Vector.difference(finals[0], finals[1])) < 1e-9)
+    }
+
+    @Test("difference-quotient Jacobians are not symmetric: the LAPACK solver factors them by LU, still exact")
+    func differenceQuotientsFactoredByLU() throws {
+        let system = LinearSystem(matrix: LinearSystem.stiffMatrix, jacobianVectorProduct: false)
+        let method = try BDF(
+            relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-12), maxSteps: 100_000,
+            linearSolver: .dense, jacobian: .differenceQuotient)
+        let integrator = try CVodeIntegrator(system: system, initialTime: 0, initialState: Self.initialState,
+                                             method: method)
+        try integrator.advance(to: 10)
+        let exact = try LinearSystem.exactSolution(LinearSystem.stiffMatrix, Self.initialState, at: 10)
+        #expect(Vector.maxAbs(Vector.difference(integrator.state, exact)) < 1e-8)
+        let counts = try #require(integrator.newtonMatrixFactorizations)
+        #expect(counts[.lu, default: 0] > 0)
+        #expect(counts[.lu, default: 0] + counts[.cholesky, default: 0] == integrator.statistics.linearSolverSetups)
+    }
+
+    /// A with eigenvalues (0.5, -1, -10): y grows like e^{t/2}. A first step
+    /// of 4 makes γ = 4 and I - γA indefinite (eigenvalue 1 - 2 = -1), which
+    /// Cholesky refuses and Bunch–Kaufman factors; the error test then
+    /// shrinks the step and later matrices are positive definite again.
+    @Test("an indefinite Newton matrix is factored by Bunch–Kaufman; y(5) still matches exp(At) y0")
+    func indefiniteNewtonMatrix() throws {
+        let a = LinearSystem.reflected(eigenvalues: [0.5, -1, -10])
+        let system = LinearSystem(matrix: a, jacobianVectorProduct: false)
+        let method = try BDF(
+            relativeTolerance: 1e-8, absoluteTolerance: .scalar(1e-10), maxSteps: 100_000,
+            linearSolver: .dense, initialStep: 4)
+        let integrator = try CVodeIntegrator(system: system, initialTime: 0, initialState: Self.initialState,
+                                             method: method)
+        try integrator.advance(to: 5)
+        let exact = try LinearSystem.exactSolution(a, Self.initialState, at: 5)
+        let error = Vector.maxAbs(Vector.difference(integrator.state, exact)) / Vector.maxAbs(exact)
+        #expect(error < 1e-6, "relative error \(error)")
+        let counts = try #require(integrator.newtonMatrixFactorizations)
+        #expect(counts[.bunchKaufman, default: 0] >= 1)
+        #expect(counts[.lu] == nil)
+        #expect(counts[.cholesky, default: 0] + counts[.bunchKaufman, default: 0]
+                    == integrator.statistics.linearSolverSetups)
     }
 
     @Test("J v setup runs once per linear solve, before the products")

@@ -56,11 +56,14 @@ struct RobertsExampleTests {
         Root fn evals                = 570
         """
 
-    /// Runs the example's main loop, printing what it prints.
-    static func runExample() throws -> (lines: [String], integrator: CVodeIntegrator) {
+    /// Runs the example's main loop, printing what it prints; with the
+    /// example's `SUNLinSol_Dense` unless another solver is given.
+    static func runExample(linearSolver: LinearSolverChoice = .cvodeDense) throws
+        -> (lines: [String], integrator: CVodeIntegrator)
+    {
         let integrator = try CVodeIntegrator(
             system: RobertsKinetics(), initialTime: 0, initialState: [1, 0, 0],
-            method: try RobertsKinetics.method(), roots: RobertsKinetics.roots)
+            method: try RobertsKinetics.method(linearSolver: linearSolver), roots: RobertsKinetics.roots)
         var lines: [String] = []
         var outputTime = 0.4
         var outputs = 0
@@ -160,9 +163,15 @@ struct RobertsExampleTests {
         }
     }
 
-    @Test("the final state passes the example's check_ans against its reference (WRMS error < 1)")
-    func finalStateWithinExampleReference() throws {
-        let (_, integrator) = try Self.runExample()
+    /// Robertson's Jacobian is not symmetric, so the LAPACK solver of
+    /// `.dense` factors every Newton matrix by LU (`dgetrf`), whose blocked
+    /// rounding differs from CVODE's unblocked LU: the steps differ, the
+    /// answer agrees within the example's tolerances.
+    @Test(
+        "the final state passes the example's check_ans against its reference (WRMS error < 1)",
+        arguments: [LinearSolverChoice.cvodeDense, .dense])
+    func finalStateWithinExampleReference(_ linearSolver: LinearSolverChoice) throws {
+        let (_, integrator) = try Self.runExample(linearSolver: linearSolver)
         let reference = [5.2083495894337328e-08, 2.0833399429795671e-13, 9.9999994791629776e-01]
         let atol = [1.0e-8, 1.0e-14, 1.0e-6]
         let y = integrator.state
@@ -172,5 +181,34 @@ struct RobertsExampleTests {
             sum += pow((y[i] - reference[i]) * weight, 2)
         }
         #expect((sum / 3).squareRoot() < 1)
+        if linearSolver == .dense {
+            // The first Newton matrices, at γ ~ 1e-13, differ from I by less
+            // than the symmetry tolerance and are factored by Cholesky; the
+            // rest, clearly not symmetric, by LU.
+            let counts = try #require(integrator.newtonMatrixFactorizations)
+            #expect(counts.values.reduce(0, +) == integrator.statistics.linearSolverSetups)
+            #expect(counts[.lu, default: 0] > integrator.statistics.linearSolverSetups * 9 / 10)
+            #expect(counts[.bunchKaufman] == nil)
+        }
+    }
+
+    @Test("with the LAPACK solver (LU here) the printed states agree with cvRoberts_dns.out within its tolerances")
+    func lapackSolverAgreesWithinTolerance() throws {
+        let (lines, _) = try Self.runExample(linearSolver: .dense)
+        let expected = Self.expectedOutput.split(separator: "\n").map(String.init)
+        #expect(lines.count == expected.count)
+        let atol = [1.0e-8, 1.0e-14, 1.0e-6]
+        func numbers(_ line: String) -> [Double] {
+            line.split(whereSeparator: { $0 == " " || $0 == "=" }).compactMap { Double($0) }
+        }
+        for (line, expectedLine) in zip(lines, expected) where line.hasPrefix("At t") {
+            let ours = numbers(line), theirs = numbers(expectedLine)
+            #expect(ours[0] == theirs[0], "output times: \(line)")
+            for i in 0..<3 {
+                // Global errors of a few local tolerances: 10 (rtol |y| + atol).
+                let bound = 10 * (1.0e-4 * abs(theirs[1 + i]) + atol[i])
+                #expect(abs(ours[1 + i] - theirs[1 + i]) <= bound, "\(line) against \(expectedLine)")
+            }
+        }
     }
 }

@@ -51,9 +51,12 @@ final class RobertsKinetics: DenseJacobianODESystem {
     }
 
     /// The example's tolerances: rtol 1e-4, atol (1e-8, 1e-14, 1e-6); CVODE's
-    /// default of 500 steps per output.
-    static func method(maxSteps: Int = 500) throws -> BDF {
-        try BDF(relativeTolerance: 1.0e-4, absoluteTolerance: .vector([1.0e-8, 1.0e-14, 1.0e-6]), maxSteps: maxSteps)
+    /// default of 500 steps per output. The example factors with
+    /// `SUNLinSol_Dense`, hence `.cvodeDense` by default: the same rounding,
+    /// the same output.
+    static func method(maxSteps: Int = 500, linearSolver: LinearSolverChoice = .cvodeDense) throws -> BDF {
+        try BDF(relativeTolerance: 1.0e-4, absoluteTolerance: .vector([1.0e-8, 1.0e-14, 1.0e-6]), maxSteps: maxSteps,
+                linearSolver: linearSolver)
     }
 }
 
@@ -111,18 +114,22 @@ final class LinearSystem: DenseJacobianODESystem, JacobianVectorProductODESystem
     /// A = H diag(-1e-2, -1, -1e3) H with the Householder reflection
     /// H = I - 2uuᵀ/uᵀu, u = (1, 2, 3): symmetric negative definite, with a
     /// stiffness ratio of 1e5 and no zero entries.
-    static let stiffMatrix: Matrix = {
+    static let stiffMatrix: Matrix = reflected(eigenvalues: [-1.0e-2, -1.0, -1.0e3])
+
+    /// H diag(`eigenvalues`) H with the Householder reflection of
+    /// `stiffMatrix`, exactly symmetric.
+    static func reflected(eigenvalues: [Double]) -> Matrix {
         let u = [1.0, 2.0, 3.0]
         let uu = u.reduce(0) { $0 + $1 * $1 }
         var h = Matrix.identity(3)
         for i in 0..<3 { for j in 0..<3 { h[i, j] -= 2 * u[i] * u[j] / uu } }
         var lambda = Matrix(rows: 3, columns: 3)
-        for (i, value) in [-1.0e-2, -1.0, -1.0e3].enumerated() { lambda[i, i] = value }
+        for (i, value) in eigenvalues.enumerated() { lambda[i, i] = value }
         var a = BLAS.multiply(BLAS.multiply(h, lambda), h)
         // Exactly symmetric, whatever the rounding of the products.
         for i in 0..<3 { for j in 0..<i { a[i, j] = a[j, i] } }
         return a
-    }()
+    }
 
     /// exp(A t) y₀ through A = V Λ Vᵀ (LAPACK dsyevd).
     static func exactSolution(_ a: Matrix, _ y0: [Double], at t: Double) throws -> [Double] {
