@@ -51,11 +51,12 @@ import EBMSolvers
         let objective = LearningObjective(model: model, target: Self.target)
         let start = try Initialization.normal(scale: 1e-3, seed: 1).parameters(for: model)
         let flow = GradientFlowProblem(objective: objective, initialParameters: start, endTime: 1e5, gradientTolerance: 1e-10)
-        let problem = FixedPointProblem(flow: flow) { seed in
+        // Newton starts drawn wide (the default block's), flows drawn like init.
+        let problem = FixedPointProblem(flow: flow, startDistribution: { seed in
             try Initialization.normal(scale: 0.5, seed: seed).parameters(for: model)
-        }
-        // Every method, with fewer random starts than the default to keep the test short.
-        let report = try findFixedPoints(problem, trajectory: nil, search: FixedPointSearch(starts: 16, deflationStarts: 8, threads: 2))
+        }, flowStarts: { seed in try Initialization.normal(scale: 1e-3, seed: seed).parameters(for: model) })
+        // The default search: every method, 50 wide starts, 8 flows besides the one from init.
+        let report = try findFixedPoints(problem, trajectory: nil, search: FixedPointSearch(threads: 2))
         func listed(_ couplings: [Double]) -> Bool {
             report.catalog.points.contains { Vector.maxAbs(Vector.difference($0.couplings, Walsh.canonicalOrder(couplings))) < 1e-6 }
         }
