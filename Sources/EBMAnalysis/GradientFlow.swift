@@ -198,12 +198,17 @@ public final class GradientFlow {
                 }
             }
         } catch let error as CVodeError {
-            throw GradientFlowError(what: error.description, time: error.time ?? integrator.time,
-                                    stepSize: error.stepSize ?? integrator.statistics.lastStepSize,
-                                    gradientNorm: currentGradientNorm(), largestParameter: largestParameter(),
-                                    remedy: "try linear_solver: gmres or dense, tighter rtol/atol, or a larger max_steps")
+            throw solverFailure(error)
         }
         return .endTime
+    }
+
+    /// CVODE's failure with where the flow was and what to try.
+    private func solverFailure(_ error: CVodeError) -> GradientFlowError {
+        GradientFlowError(what: error.description, time: error.time ?? integrator.time,
+                          stepSize: error.stepSize ?? integrator.statistics.lastStepSize,
+                          gradientNorm: currentGradientNorm(), largestParameter: largestParameter(),
+                          remedy: "try linear_solver: gmres or dense, tighter rtol/atol, or a larger max_steps")
     }
 
     /// Why `integrate(until:watching:)` stopped.
@@ -243,7 +248,7 @@ public final class GradientFlow {
                 steps += 1
                 let t = integrator.time
                 if tolerance > 0 {
-                    let approximate = try integrator.withDenseOutput(at: t, derivative: 1) { scaledNorm($0) }
+                    let approximate = try integrator.withDenseOutput(at: t, derivative: 1) { Vector.norm($0) }
                     if approximate < 10 * tolerance,
                        integrator.withState({ system.gradientNorm(lentAt: $0) }) < tolerance {
                         return .gradientTolerance
@@ -252,10 +257,7 @@ public final class GradientFlow {
                 if try integrator.withState({ try watch(t, $0) }) { return .watched }
             }
         } catch let error as CVodeError {
-            throw GradientFlowError(what: error.description, time: error.time ?? integrator.time,
-                                    stepSize: error.stepSize ?? integrator.statistics.lastStepSize,
-                                    gradientNorm: currentGradientNorm(), largestParameter: largestParameter(),
-                                    remedy: "try linear_solver: gmres or dense, tighter rtol/atol, or a larger max_steps")
+            throw solverFailure(error)
         }
         return .endTime
     }
@@ -292,15 +294,6 @@ public struct GradientFlowError: Error, CustomStringConvertible {
     }
 }
 
-/// `Vector.norm` on a lent buffer (the same operations, so the same bits).
-func scaledNorm(_ x: UnsafeBufferPointer<Double>) -> Double {
-    var scale = 0.0
-    for v in x { scale = max(scale, abs(v)) }
-    if scale == 0 || !scale.isFinite { return scale }
-    var s = 0.0
-    for v in x { let r = v / scale; s += r * r }
-    return scale * s.squareRoot()
-}
 
 extension GradientFlowSystem {
     /// `|∇L(θ)|` at a lent θ, through the workspace.

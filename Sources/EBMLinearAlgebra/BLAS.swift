@@ -101,6 +101,12 @@ public enum Vector {
 
     @inlinable
     public static func norm(_ x: [Double]) -> Double {
+        x.withUnsafeBufferPointer(norm)
+    }
+
+    /// The same operations on a lent buffer, so the same bits.
+    @inlinable
+    public static func norm(_ x: UnsafeBufferPointer<Double>) -> Double {
         // Scaled to avoid overflow for very large entries.
         var scale = 0.0
         for v in x { scale = max(scale, abs(v)) }
