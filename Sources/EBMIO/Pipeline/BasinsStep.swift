@@ -5,12 +5,10 @@ import Foundation
 /// `basins`: a labelled grid of starts on a plane; the rows are
 /// checkpointed work units.
 enum BasinsStep {
-
     static func run(_ run: RunContext) throws {
         guard let spec = run.scenario.analyses.basins else { return }
         let resolved = run.resolved
-        let plane = try run.plane(spec.plane, keyPath: "analyses.basins.plane")
-        let xs = gridValues(spec.range.x, count: spec.resolution.x), ys = gridValues(spec.range.y, count: spec.resolution.y)
+        let (plane, xs, ys) = try run.grid(spec.plane, keyPath: "analyses.basins.plane", range: spec.range, size: spec.resolution)
         let scheduler = run.scheduler
         let units = BasinRowsTask.units(resolved: resolved, quick: run.options.quick, plane: plane, xs: xs, ys: ys,
                                         maximumTime: spec.maximumTime, limitTime: spec.limitTime, tolerance: spec.tolerance,

@@ -5,12 +5,10 @@ import Foundation
 /// `portrait`: the flow's field, nullclines and orbits on a plane, with
 /// the catalog's points.
 enum PortraitStep {
-
     static func run(_ run: RunContext) throws {
         guard let spec = run.scenario.analyses.portrait else { return }
         let resolved = run.resolved
-        let plane = try run.plane(spec.plane, keyPath: "analyses.portrait.plane")
-        let xs = gridValues(spec.range.x, count: spec.grid.x), ys = gridValues(spec.range.y, count: spec.grid.y)
+        let (plane, xs, ys) = try run.grid(spec.plane, keyPath: "analyses.portrait.plane", range: spec.range, size: spec.grid)
         let starts = spec.orbits.grid.x < 2 || spec.orbits.grid.y < 2 ? [(x: 0.0, y: 0.0)]
             : gridValues(spec.range.y, count: spec.orbits.grid.y).flatMap { y in
                 gridValues(spec.range.x, count: spec.orbits.grid.x).map { x in (x: x, y: y) } }

@@ -53,9 +53,12 @@ final class RunContext {
     /// The free parameters where the trajectory stops (plane centres, continuation starts).
     func trajectoryEnd() throws -> [Double] { try trajectory().finalFreeParameters }
 
-    /// A plane of the parameter space (`keyPath` names its block in errors).
-    func plane(_ spec: PlaneSpecification, keyPath: String) throws -> Plane {
-        try PlaneResolution.plane(spec, keyPath: keyPath, resolved: resolved, catalog: catalog, trajectoryEnd: trajectoryEnd)
+    /// A plane of the parameter space and a grid on it (`keyPath` names the
+    /// plane's block in errors).
+    func grid(_ spec: PlaneSpecification, keyPath: String, range: PlaneRange, size: GridSize) throws
+        -> (plane: Plane, xs: [Double], ys: [Double]) {
+        let plane = try PlaneResolution.plane(spec, keyPath: keyPath, resolved: resolved, catalog: catalog, trajectoryEnd: trajectoryEnd)
+        return (plane, gridValues(range.x, count: size.x), gridValues(range.y, count: size.y))
     }
 
     /// Writes a data file into the folder and lists it in the report.

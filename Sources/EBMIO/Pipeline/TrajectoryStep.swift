@@ -4,7 +4,6 @@ import Foundation
 
 /// `trajectory`: the sampled flow, its couplings, the held-out likelihoods.
 enum TrajectoryStep {
-
     static func run(_ run: RunContext) throws {
         let result = try run.trajectory()
         let (model, resolved) = (run.model, run.resolved)
