@@ -358,16 +358,6 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
                             closestApproach: ranFlows ? catalog.points.indices.map { closestApproach[$0] ?? .infinity } : [])
 }
 
-/// Images of free parameters under the model's symmetries that keep the
-/// frozen parameters at their values (others are not points of the flow).
-func symmetryImages(_ free: [Double], objective: LearningObjective, limit: Int) -> [[Double]] {
-    let full = objective.fullParameters(free)
-    let frozen = Set(0..<objective.model.parameterCount).subtracting(objective.freeIndices)
-    return objective.model.symmetryImages(full, limit: limit)
-        .filter { image in frozen.allSatisfy { image[$0] == full[$0] } }
-        .map { objective.freeParameters($0) }
-}
-
 /// A Newton solve from one start, as a checkpoint keeps it.
 public enum NewtonOutcome: Sendable {
     case solved(NewtonResult)

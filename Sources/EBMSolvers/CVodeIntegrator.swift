@@ -23,7 +23,7 @@ import EBMLinearAlgebra
 /// `InvalidArgumentError` / `MissingCapabilityError` for arguments refused
 /// before reaching C. After a failed advance, `time` and `state` hold the
 /// last point CVODE reached.
-public final class CVodeIntegrator: SundialsMemoryOwner {
+public final class CVodeIntegrator: SundialsMemoryOwner, SundialsCounters {
     static var solver: SundialsError.Solver { .cvode }
 
     public let system: any ODESystem
@@ -373,18 +373,6 @@ public final class CVodeIntegrator: SundialsMemoryOwner {
     }
 
     // MARK: Statistics
-
-    /// CVODE's counters since the last (re)initialisation. Reading them can
-    /// only fail on a NULL memory or a missing linear solver, which this
-    /// class rules out: a failure here is a bug, hence the trap (never
-    /// reached from a callback); `readStatistics()` throws instead.
-    public var statistics: SolverStatistics {
-        do {
-            return try readStatistics()
-        } catch {
-            preconditionFailure("\(error)")
-        }
-    }
 
     /// CVODE's counters since the last (re)initialisation, every
     /// `CVodeGet*` flag checked.

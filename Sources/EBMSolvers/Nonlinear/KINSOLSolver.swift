@@ -13,7 +13,7 @@ import EBMLinearAlgebra
 ///
 /// It has its own `SUNContext`, so distinct instances may run on distinct
 /// threads; one instance must not be used from two threads at once.
-public final class KINSOLSolver: SundialsMemoryOwner {
+public final class KINSOLSolver: SundialsMemoryOwner, SundialsCounters {
     static var solver: SundialsError.Solver { .kinsol }
 
     public let system: any NonlinearSystem
@@ -199,18 +199,6 @@ public final class KINSOLSolver: SundialsMemoryOwner {
 
     private var maxNewtonStepText: String {
         method.maxNewtonStep.map { "\($0)" } ?? "(KINSOL's default, max(1000 |x₀|, 1))"
-    }
-
-    /// KINSOL's counters for the last solve. Reading them can only fail on
-    /// a NULL memory or a missing linear solver, which this class rules out:
-    /// a failure here is a bug, hence the trap (never reached from a
-    /// callback); `readStatistics()` throws instead.
-    public var statistics: KINSOLStatistics {
-        do {
-            return try readStatistics()
-        } catch {
-            preconditionFailure("\(error)")
-        }
     }
 
     /// KINSOL's counters for the last solve, every `KINGet*` flag checked.

@@ -193,3 +193,24 @@ private let unnamedKINSOLFlags: [Int32: String] = [
     KIN_VECTOROP_ERR: "KIN_VECTOROP_ERR",
     KIN_CONTEXT_ERR: "KIN_CONTEXT_ERR",
 ]
+
+/// A solver whose counters can be read (`CVodeGetNum*`, `KINGetNum*`).
+public protocol SundialsCounters {
+    associatedtype Statistics
+    /// The counters, every flag checked.
+    func readStatistics() throws -> Statistics
+}
+
+extension SundialsCounters {
+    /// The counters. Reading them fails only on a NULL memory or a missing
+    /// linear solver, which the owning class rules out: a failure here is a
+    /// bug, hence the trap (never reached from a callback);
+    /// `readStatistics()` throws instead.
+    public var statistics: Statistics {
+        do {
+            return try readStatistics()
+        } catch {
+            preconditionFailure("\(error)")
+        }
+    }
+}
