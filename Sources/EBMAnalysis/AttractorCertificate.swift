@@ -18,15 +18,14 @@ import EBMLinearAlgebra
 /// - Loss (`label_by: effective_model` only): `L(θ) < lossBound` for the
 ///   data-consistent class (KL = 0 up to the classification tolerance).
 ///   KL never increases along the flow, so a trajectory with `KL < δ` can
-///   only end (at a fixed point, or escaping towards a limit) where
-///   `KL < δ`. δ is half the smallest KL of every other end known — the
-///   other fixed points of the survey and the catalog, and the last points
-///   of surveyed starts that escaped or did not converge — so of the known
-///   ends only the data-consistent ones qualify, and every data-consistent
-///   end has the effective model of the target: the same attractor. What
-///   is assumed: no unknown end has `0 < KL < δ` (an escaped start's KL
-///   is taken at its last point; the factor 1/2 is the margin for how much
-///   further it falls).
+///   only end at a fixed point where `KL < δ`, or escape. δ is half the
+///   smallest KL of the other fixed points known (survey and catalog), so
+///   of the known fixed points only the data-consistent ones qualify, and
+///   every data-consistent end has the effective model of the target: the
+///   same attractor. Issued only when every survey start converged: an
+///   escape's KL may fall to 0 at infinity, below any δ, so once escapes
+///   are seen no KL level separates them. What is assumed: no unknown
+///   fixed point has `0 < KL < δ`, and no escape was missed by the survey.
 public struct AttractorCertificate: Sendable, Equatable, Codable {
     /// A polished end point of the attractor (what a certified start is labelled as).
     public let representative: [Double]
@@ -121,31 +120,32 @@ extension AttractorCertificate {
     /// Certificates from the ends of the survey starts (docs/analyses.md,
     /// basins): one per attractor the survey reached, with a ball where
     /// the attractor is a nondegenerate sink, and for `effectiveModel` a
-    /// loss region for the data-consistent class when every other known end
-    /// has a larger KL. `catalog` adds the fixed points found by other
-    /// analyses to the known ends. Deterministic in the order of `ends`.
+    /// loss region for the data-consistent class when every survey start
+    /// converged and every other known fixed point has a larger KL.
+    /// `catalog` adds the fixed points found by other analyses to the known
+    /// ends. Deterministic in the order of `ends`.
     public static func certify(ends: [BasinOutcome], objective: LearningObjective, identity: AttractorIdentity,
                                matchTolerance: Double, tolerances: ClassificationTolerances,
                                catalog: FixedPointCatalog) throws -> [AttractorCertificate] {
         var scratch = catalog
         var attractors: [Attractor] = []
-        var otherLosses: [Double] = []
+        var everyStartConverged = true
         for end in ends {
             switch end {
             case let .converged(state, _):
                 _ = try attractorIndex(state, objective: objective, identity: identity, tolerance: matchTolerance,
                                        attractors: &attractors, catalog: &scratch, tolerances: tolerances)
-            case let .unconverged(state), let .escaped(state):
-                otherLosses.append(objective.evaluate(state).loss)
-            case .certified, .failed:
+            case .unconverged, .escaped, .failed:
+                everyStartConverged = false
+            case .certified:
                 break
             }
         }
         var certificates: [AttractorCertificate] = []
-        if identity == .effectiveModel {
+        if identity == .effectiveModel && everyStartConverged {
             // The data-consistent class: its members' couplings equal the target's.
             let consistent = attractors.indices.filter { scratch.points[attractors[$0].catalogIndex].kind == .dataConsistent }
-            let others = scratch.points.filter { $0.kind != .dataConsistent }.map(\.loss) + otherLosses
+            let others = scratch.points.filter { $0.kind != .dataConsistent }.map(\.loss)
             if let first = consistent.first, let lowest = others.min(), lowest > 0 {
                 certificates.append(AttractorCertificate(representative: attractors[first].representative, radius: 0,
                                                          lossBound: lowest / 2))

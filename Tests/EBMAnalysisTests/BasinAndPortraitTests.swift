@@ -43,20 +43,68 @@ import EBMLinearAlgebra
     }
 
     /// Certified stopping labels every start as integrating it to
-    /// convergence does, on the shipped maps' problems (coarser grids), and
-    /// it does stop starts (the test is not vacuous).
+    /// convergence does, on the shipped maps' problems (coarser grids, the
+    /// shipped tolerances). On basins-rbm it does stop starts (the test is
+    /// not vacuous); the demo's survey sees escapes, so it gets no KL region
+    /// (`escapesRuleOutTheLossRegion`) and no ball (its sinks form a manifold).
     @Test(arguments: [false, true]) func certifiedStoppingKeepsEveryLabel(demo: Bool) throws {
         let (objective, plane) = demo ? try Self.demo() : try Self.basinsRBM()
         let axis = gridValues(-3...3, count: demo ? 7 : 12)
         let identity: AttractorIdentity = demo ? .effectiveModel : .parameters
-        let tolerance = demo ? 1e-6 : 1e-8
+        let tolerance = demo ? 1e-9 : 1e-8
         let plain = try Self.map(objective, plane: plane, axis: axis, maximumTime: 1e4, tolerance: tolerance, threads: 2,
                                  identity: identity)
         let certified = try Self.map(objective, plane: plane, axis: axis, maximumTime: 1e4, tolerance: tolerance, threads: 2,
                                      certify: true, identity: identity)
         #expect(certified.labels == plain.labels)
-        #expect(!certified.certificates.isEmpty && certified.certifiedCount > 0)
         #expect(plain.certificates.isEmpty && plain.certifiedCount == 0)
+        if demo {
+            #expect(plain.labels.joined().contains(.escaped))
+            #expect(certified.certificates.allSatisfy { $0.lossBound == 0 })
+        } else {
+            #expect(!certified.certificates.isEmpty && certified.certifiedCount > 0)
+        }
+    }
+
+    /// The KL region is not issued once the survey has seen an escape: on
+    /// the demo's problem a start escapes to infinity while its KL falls
+    /// below half that of the product-model fixed point (the δ the region
+    /// would get from that point), so a KL region would have labelled it
+    /// data-consistent. Without the escape the region is issued with that δ.
+    @Test func escapesRuleOutTheLossRegion() throws {
+        let (objective, plane) = try Self.demo()
+        let mapper = try BasinMapper(objective: objective, method: Self.method, maximumTime: 1e4, tolerance: 1e-9,
+                                      limitTime: 1e6)
+        // The demo's 40 x 40 cell (32, 11).
+        let axis = gridValues(-3...3, count: 40)
+        guard case let .escaped(escapedEnd) = mapper.outcome(from: plane.point(axis[32], axis[11]), certified: false) else {
+            Issue.record("the start does not escape"); return
+        }
+        guard case let .converged(consistent, _) = mapper.outcome(from: plane.point(0, 0), certified: false) else {
+            Issue.record("the demo's initial point does not converge"); return
+        }
+        // W = 0, b = 0, a = atanh(m): the product of the target's marginals, a fixed point.
+        let model = objective.model, n = 4
+        let spin = (0..<n).map { i -> [Double] in
+            var theta = [Double](repeating: 0, count: model.parameterCount)
+            theta[i] = 1  // a[i]: E(x) = -s_i(x) - 4 log 2
+            return model.evaluate(theta).energies.map { -$0 - 4 * log(2.0) }
+        }
+        var product = [Double](repeating: 0, count: model.parameterCount)
+        for i in 0..<n { product[i] = atanh(zip(objective.target.probabilities, spin[i]).reduce(0) { $0 + $1.0 * $1.1 }) }
+        let productKL = objective.evaluate(product).loss - objective.evaluate(consistent).loss
+        #expect(Vector.norm(objective.evaluate(product).gradient) < 1e-12 && productKL > 0)
+        #expect(objective.evaluate(escapedEnd).loss - objective.evaluate(consistent).loss < productKL / 2)
+
+        let ends: [BasinOutcome] = [.converged(state: consistent, time: 1), .converged(state: product, time: 1)]
+        func certify(_ ends: [BasinOutcome]) throws -> [AttractorCertificate] {
+            try AttractorCertificate.certify(ends: ends, objective: objective, identity: .effectiveModel, matchTolerance: 1e-6,
+                                             tolerances: ClassificationTolerances(), catalog: FixedPointCatalog())
+        }
+        let withoutEscape = try certify(ends).filter { $0.lossBound > 0 }
+        #expect(withoutEscape.count == 1)
+        #expect(abs(withoutEscape[0].lossBound - objective.evaluate(product).loss / 2) < 1e-12)
+        #expect(try certify(ends + [.escaped(state: escapedEnd)]).allSatisfy { $0.lossBound == 0 })
     }
 
     /// Refinement reproduces the full map on scenarios/basins-rbm.yaml's
