@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 // Layers, dependencies pointing one way:
@@ -15,6 +16,25 @@ import PackageDescription
 //   messages, the work farm; knows nothing of EBMs) -> ebmflow
 //   CSundialsParallel (CVODE on nvector_parallel) + EBMDistributed + EBMCore
 //   -> EBMFullModel (the full model ising(n) split over ranks) -> ebmflow
+/// Release builds of the Swift targets are tuned for the building machine's
+/// CPU when it has AVX2 and FMA (x86-64 from Haswell on): the all-states
+/// kernels' loops then run four doubles wide instead of two. Swift does not
+/// contract multiply-adds or reorder sums without being told, so results
+/// stay the same. `EBMFLOW_PORTABLE=1` (in a fresh build folder) builds for
+/// any x86-64, for a binary that must run on older machines.
+let cpuTuning: [SwiftSetting] = {
+    #if arch(x86_64) && os(Linux)
+    guard ProcessInfo.processInfo.environment["EBMFLOW_PORTABLE"] == nil,
+          let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+    let features = Set(flags.split(separator: " "))
+    guard features.contains("avx2"), features.contains("fma") else { return [] }
+    return [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]
+    #else
+    return []
+    #endif
+}()
+
 let package = Package(
     name: "ebmflow",
     platforms: [.macOS(.v13)],
@@ -33,12 +53,12 @@ let package = Package(
         .target(name: "EBMThreads"),
         .target(name: "EBMDistributed", dependencies: ["CMPI", "EBMThreads"]),
         .systemLibrary(name: "CSundialsParallel", pkgConfig: "ompi-c", providers: [.apt(["libsundials-dev", "libopenmpi-dev"])]),
-        .target(name: "EBMFullModel", dependencies: ["CSundialsParallel", "EBMDistributed", "EBMCore", "EBMSolvers"]),
-        .target(name: "EBMLinearAlgebra", dependencies: ["CLapack"]),
-        .target(name: "EBMCore", dependencies: ["EBMLinearAlgebra"]),
-        .target(name: "EBMSolvers", dependencies: ["CSundials", "EBMLinearAlgebra"]),
+        .target(name: "EBMFullModel", dependencies: ["CSundialsParallel", "EBMDistributed", "EBMCore", "EBMSolvers"], swiftSettings: cpuTuning),
+        .target(name: "EBMLinearAlgebra", dependencies: ["CLapack"], swiftSettings: cpuTuning),
+        .target(name: "EBMCore", dependencies: ["EBMLinearAlgebra"], swiftSettings: cpuTuning),
+        .target(name: "EBMSolvers", dependencies: ["CSundials", "EBMLinearAlgebra"], swiftSettings: cpuTuning),
         .target(name: "EBMScenario", dependencies: ["Yams"]),
-        .target(name: "EBMAnalysis", dependencies: ["EBMSolvers", "EBMCore", "EBMLinearAlgebra", "EBMThreads"]),
+        .target(name: "EBMAnalysis", dependencies: ["EBMSolvers", "EBMCore", "EBMLinearAlgebra", "EBMThreads"], swiftSettings: cpuTuning),
         .target(name: "EBMIO", dependencies: ["EBMAnalysis", "EBMCore", "EBMSolvers", "EBMLinearAlgebra", "EBMScenario", "EBMDistributed", "EBMFullModel"]),
         .executableTarget(name: "ebmflow", dependencies: [
             "EBMIO", "EBMAnalysis", "EBMCore", "EBMDistributed", "EBMLinearAlgebra", "EBMScenario",

@@ -136,8 +136,9 @@ public final class NewtonMatrixFactorization {
         return made
     }
 
-    /// b ← M⁻¹ b with the factors `factor` left in `m`
-    /// (`dpotrs`, `dsytrs` or `dgetrs`). O(n²).
+    /// b ← M⁻¹ b with the factors `factor` left in `m`: the two triangular
+    /// solves of Cholesky's `L Lᵀ` written out (`choleskySolve`), `dsytrs`
+    /// or `dgetrs`. O(n²).
     public func solve(factors m: UnsafePointer<Double>, _ b: UnsafeMutablePointer<Double>) {
         guard let kind else { preconditionFailure("NewtonMatrixFactorization.solve before a successful factor") }
         let n = Int32(dimension)
@@ -145,7 +146,8 @@ public final class NewtonMatrixFactorization {
         let info: Int32
         switch kind {
         case .cholesky:
-            info = LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, lower, n, 1, m, n, b, n)
+            Self.choleskySolve(factor: m, dimension: dimension, b)
+            return
         case .bunchKaufman:
             info = LAPACKE_dsytrs_work(LAPACK_COL_MAJOR, lower, n, 1, m, n, pivots, b, n)
         case .lu:
@@ -153,5 +155,25 @@ public final class NewtonMatrixFactorization {
         }
         // Only an illegal argument makes these fail, which the sizes above rule out.
         precondition(info == 0, "LAPACK \(kind) solve: argument \(-info) had an illegal value")
+    }
+
+    /// b ← (L Lᵀ)⁻¹ b for the lower-triangular n × n column-major `L`:
+    /// `L y = b` by columns (an axpy down each column), then `Lᵀ x = y`
+    /// by dot products with the columns. The same operations as `dpotrs`
+    /// with one right-hand side, without its blocked path's packing, which
+    /// costs more than the solve at the sizes CVODE's Newton systems have.
+    static func choleskySolve(factor l: UnsafePointer<Double>, dimension n: Int, _ b: UnsafeMutablePointer<Double>) {
+        for j in 0..<n {
+            let column = l + j * n
+            let y = b[j] / column[j]
+            b[j] = y
+            for i in (j + 1)..<n { b[i] -= column[i] * y }
+        }
+        for j in stride(from: n - 1, through: 0, by: -1) {
+            let column = l + j * n
+            var sum = b[j]
+            for i in (j + 1)..<n { sum -= column[i] * b[i] }
+            b[j] = sum / column[j]
+        }
     }
 }
