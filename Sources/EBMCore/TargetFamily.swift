@@ -2,11 +2,14 @@
 import Glibc
 #endif
 
-/// A one-parameter family of targets `q_λ` with `∂q_λ/∂λ`, for continuation:
-/// - `beta`: `q_β ∝ exp(β Σ_{a≠0} J*_a χ_a)`, `∂q/∂β = q (f - E_q f)`, `f = Σ J*_a χ_a`;
-/// - `mix`: `q_λ = (1 - λ) u + λ q`, `∂q/∂λ = q - u`;
-/// - `coupling(a)`: `J*_a = λ`, `∂q/∂λ = q (χ_a - m_a(q))`;
-/// - `pseudocount`: `q_α = (c + α) / (N + α 2^n)`, `∂q/∂α = (1 - 2^n q_α) / (N + α 2^n)`.
+/// A one-parameter family of targets `q_λ` with `∂q_λ/∂λ`, for continuation.
+/// The scenario's inverse temperature `β` (`target.beta`) multiplies the
+/// base couplings `J*` in every family but `beta`'s, where λ takes its place:
+/// - `beta`: `q_λ ∝ exp(λ Σ_{a≠0} J*_a χ_a)`, `∂q/∂λ = q (f - E_q f)`, `f = Σ J*_a χ_a`;
+/// - `mix`: `q_λ = (1 - λ) u + λ q_β`, `∂q/∂λ = q_β - u`;
+/// - `coupling(a)`: `J*_a = λ`, then `β` multiplies, `∂q/∂λ = β q (χ_a - m_a(q))`;
+/// - `pseudocount`: `q_α ∝ (c + α)^β` (the data's table `(c + α)/(N + α 2^n)`
+///   at inverse temperature β), `∂q/∂α = β q (1/(c + α) - E_q[1/(c + α)])`.
 public struct TargetFamily: Sendable {
     public enum Parameter: Sendable, Equatable {
         case beta
@@ -17,12 +20,17 @@ public struct TargetFamily: Sendable {
 
     public let parameter: Parameter
     public let spins: Int
-    /// The base target's couplings (beta, coupling) or probabilities (mix).
+    /// The base target (before `beta`): its couplings (beta, coupling) or,
+    /// at inverse temperature `beta`, its probabilities (mix).
     let base: Target
+    /// The scenario's inverse temperature, fixed while λ moves (unused by `beta`).
+    public let beta: Double
+    /// `base` at inverse temperature `beta` (mix).
+    let tempered: Target
     /// Sample counts per state (pseudocount).
     let counts: [Double]?
 
-    public init(parameter: Parameter, base: Target, counts: [Double]? = nil) throws {
+    public init(parameter: Parameter, base: Target, beta: Double = 1, counts: [Double]? = nil) throws {
         if parameter == .pseudocount && counts == nil {
             throw TargetError("continuation in the pseudocount needs a data target")
         }
@@ -32,6 +40,8 @@ public struct TargetFamily: Sendable {
         self.parameter = parameter
         self.spins = base.spins
         self.base = base
+        self.beta = beta
+        tempered = try base.atInverseTemperature(beta)
         self.counts = counts
     }
 
@@ -42,16 +52,16 @@ public struct TargetFamily: Sendable {
         case .mix:
             guard lambda >= 0 && lambda <= 1 else { throw TargetError("the mixture weight must be in [0, 1], got \(lambda)") }
             let u = 1 / Double(base.stateCount)
-            return try Target(spins: spins, unnormalisedLogProbabilities: base.probabilities.map { log((1 - lambda) * u + lambda * $0) })
+            return try Target(spins: spins, unnormalisedLogProbabilities: tempered.probabilities.map { log((1 - lambda) * u + lambda * $0) })
         case let .coupling(mask):
             var j = base.couplings
             j[0] = 0
             j[mask] = lambda
             Walsh.transform(&j)
-            return try Target(spins: spins, unnormalisedLogProbabilities: j)
+            return try Target(spins: spins, unnormalisedLogProbabilities: j.map { beta * $0 })
         case .pseudocount:
             guard lambda >= 0 else { throw TargetError("the pseudocount must be >= 0, got \(lambda)") }
-            return try Target.table(spins: spins, probabilities: counts!.map { $0 + lambda })
+            return try Target.table(spins: spins, probabilities: counts!.map { $0 + lambda }).atInverseTemperature(beta)
         }
     }
 
@@ -68,13 +78,21 @@ public struct TargetFamily: Sendable {
             return p.indices.map { p[$0] * (f[$0] - mean) }
         case .mix:
             let u = 1 / Double(base.stateCount)
-            return base.probabilities.map { $0 - u }
+            return tempered.probabilities.map { $0 - u }
         case let .coupling(mask):
             let m = q.moments[mask]
-            return p.indices.map { p[$0] * (Walsh.character(mask, $0) - m) }
+            return p.indices.map { beta * p[$0] * (Walsh.character(mask, $0) - m) }
         case .pseudocount:
-            let total = counts!.reduce(0, +) + lambda * Double(q.stateCount)
-            return p.map { (1 - Double(q.stateCount) * $0) / total }
+            let counts = counts!
+            if beta == 1 {
+                // q_α = (c + α)/T exactly: finite where c + α = 0 too.
+                let total = counts.reduce(0, +) + lambda * Double(q.stateCount)
+                return p.map { (1 - Double(q.stateCount) * $0) / total }
+            }
+            // q/(c + α) = (c + α)^(β-1)/Z, taken as 0 where q = 0 (its limit for β > 1).
+            let weighted = p.indices.map { p[$0] == 0 ? 0 : p[$0] / (counts[$0] + lambda) }
+            let mean = weighted.reduce(0, +)
+            return p.indices.map { beta * (weighted[$0] - p[$0] * mean) }
         }
     }
 }
@@ -103,18 +121,21 @@ extension TargetFamily.Parameter {
 ///
 /// with `∂r/∂p = r (∂ℓ/∂p - E_r ∂ℓ/∂p)`, `ℓ = log r`, `∂ℓ/∂β = Σ J_a χ_a`,
 /// `∂ℓ/∂J_a = β χ_a`, and `∂q/∂μ = r - u`, `∂q/∂p = μ ∂r/∂p` for the others.
-/// A parameter that is not one of the two keeps the base target's value
-/// (`beta` = 1, `mix` = 1).
+/// A parameter that is not one of the two keeps the scenario's value
+/// (`beta` as given, `mix` = 1).
 public struct TwoParameterTargetFamily: Sendable {
     public let first: TargetFamily.Parameter
     public let second: TargetFamily.Parameter
     public let spins: Int
     let base: Target
+    /// The scenario's inverse temperature, used when `beta` is not one of the two.
+    public let beta: Double
     let counts: [Double]?
 
-    public init(first: TargetFamily.Parameter, second: TargetFamily.Parameter, base: Target, counts: [Double]? = nil) throws {
+    public init(first: TargetFamily.Parameter, second: TargetFamily.Parameter, base: Target, beta: Double = 1,
+                counts: [Double]? = nil) throws {
         guard first != second else { throw TargetError("the two continuation parameters must differ") }
-        for p in [first, second] { _ = try TargetFamily(parameter: p, base: base, counts: counts) }
+        for p in [first, second] { _ = try TargetFamily(parameter: p, base: base, beta: beta, counts: counts) }
         let pair = [first, second]
         if pair.contains(.pseudocount) && !pair.contains(.mix) {
             throw TargetError("the pseudocount combines only with mix in two parameters")
@@ -123,6 +144,7 @@ public struct TwoParameterTargetFamily: Sendable {
         self.second = second
         self.spins = base.spins
         self.base = base
+        self.beta = beta
         self.counts = counts
     }
 
@@ -142,9 +164,10 @@ public struct TwoParameterTargetFamily: Sendable {
         if let α = value(.pseudocount, λ, μ) {
             guard α >= 0 else { throw TargetError("the pseudocount must be >= 0, got \(α)") }
             let c = counts!
-            let total = c.reduce(0, +) + α * Double(states)
-            let r = c.map { ($0 + α) / total }
-            let dr = r.map { (1 - Double(states) * $0) / total }
+            let table = try TargetFamily(parameter: .pseudocount, base: base, beta: beta, counts: c)
+            let tempered = try table.target(at: α)
+            let r = tempered.probabilities
+            let dr = table.derivative(at: α, target: tempered)
             let zero = [Double](repeating: 0, count: states)
             return (r, first == .pseudocount ? dr : zero, second == .pseudocount ? dr : zero)
         }
@@ -153,7 +176,7 @@ public struct TwoParameterTargetFamily: Sendable {
         for p in [first, second] {
             if case let .coupling(mask) = p { j[mask] = value(p, λ, μ)! }
         }
-        let β = value(.beta, λ, μ) ?? 1
+        let β = value(.beta, λ, μ) ?? beta
         var f = j
         Walsh.transform(&f)
         let target = try Target(spins: spins, unnormalisedLogProbabilities: f.map { β * $0 })

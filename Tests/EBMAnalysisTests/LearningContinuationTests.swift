@@ -33,14 +33,15 @@ import Glibc
         #expect(branch.specialPoints.allSatisfy { $0.kind == .boundary })
     }
 
-    /// ∂F/∂λ against central differences in λ, for every family.
-    @Test(arguments: [TargetFamily.Parameter.beta, .mix, .coupling(mask: 3), .pseudocount])
-    func parameterDerivativeMatchesDifferences(_ parameter: TargetFamily.Parameter) throws {
+    /// ∂F/∂λ against central differences in λ, for every family, with the
+    /// scenario's β at 1 and at 1.7.
+    @Test(arguments: [TargetFamily.Parameter.beta, .mix, .coupling(mask: 3), .pseudocount], [1.0, 1.7])
+    func parameterDerivativeMatchesDifferences(_ parameter: TargetFamily.Parameter, beta: Double) throws {
         let base = try Target.random(spins: 3, seed: 9, orders: [1, 2, 3], scales: [0.4, 0.4, 0.4])
         let counts = [3.0, 0, 5, 1, 2, 7, 0, 4]
         let model = RestrictedBoltzmannMachine(spins: 3, hidden: 2)
         let objective = LearningObjective(model: model, target: base)
-        let family = try TargetFamily(parameter: parameter, base: base, counts: counts)
+        let family = try TargetFamily(parameter: parameter, base: base, beta: beta, counts: counts)
         let system = LearningContinuationSystem(family: family, objective: objective)
         var g = SeededGenerator(seed: 3)
         let theta = (0..<model.parameterCount).map { _ in 0.5 * g.nextNormal() }
@@ -122,13 +123,37 @@ import Glibc
         #expect(abs(bp.parameter - expected) < 1e-9, "\(bp.parameter) vs \(expected)")
     }
 
-    /// ∂q/∂λ and ∂q/∂μ of two-parameter families against central differences,
-    /// and the (beta, mix) family against its definition (1 - μ) u + μ q_β.
+    /// The scenario's β applies in every one-parameter family but `beta`'s:
+    /// `mix` mixes q_β, `coupling` sets J*_a and then multiplies by β, the
+    /// pseudocount's table is raised to β; each family's target at the
+    /// scenario's own value of its parameter is the scenario's target.
+    @Test func scenarioBetaAppliesToEveryFamily() throws {
+        let base = try Target.random(spins: 3, seed: 9, orders: [1, 2, 3], scales: [0.4, 0.4, 0.4])
+        let beta = 1.7, tempered = try base.atInverseTemperature(beta)
+        func close(_ a: Target, _ b: Target) -> Bool { Vector.maxAbs(Vector.difference(a.probabilities, b.probabilities)) < 1e-14 }
+        #expect(close(try TargetFamily(parameter: .mix, base: base, beta: beta).target(at: 1), tempered))
+        #expect(close(try TargetFamily(parameter: .beta, base: base, beta: 0.2).target(at: beta), tempered))
+        #expect(close(try TargetFamily(parameter: .coupling(mask: 5), base: base, beta: beta).target(at: base.couplings[5]), tempered))
+        let counts = [3.0, 0, 5, 1, 2, 7, 0, 4]
+        let data = try Target.frequencies(spins: 3, samples: counts.indices.flatMap { x in [Int](repeating: x, count: Int(counts[x])) },
+                                          pseudocount: 0.5)
+        #expect(close(try TargetFamily(parameter: .pseudocount, base: data, beta: beta, counts: counts).target(at: 0.5),
+                      try data.atInverseTemperature(beta)))
+        // mix at μ: (1 - μ) u + μ q_β, not q_1.
+        let mixed = try TargetFamily(parameter: .mix, base: base, beta: beta).target(at: 0.3)
+        #expect(Vector.maxAbs(Vector.difference(mixed.probabilities, tempered.probabilities.map { 0.7 / 8 + 0.3 * $0 })) < 1e-14)
+    }
+
+    /// ∂q/∂λ and ∂q/∂μ of two-parameter families against central differences
+    /// (with a scenario β of 1.3 where β is not one of the two), and the
+    /// (beta, mix) family against its definition (1 - μ) u + μ q_β.
     @Test(arguments: [(TargetFamily.Parameter.beta, TargetFamily.Parameter.mix), (.mix, .beta),
-                      (.coupling(mask: 3), .beta), (.coupling(mask: 5), .coupling(mask: 6)), (.pseudocount, .mix)])
+                      (.coupling(mask: 3), .beta), (.coupling(mask: 5), .coupling(mask: 6)), (.pseudocount, .mix),
+                      (.coupling(mask: 7), .mix)])
     func twoParameterFamilyDerivatives(_ first: TargetFamily.Parameter, _ second: TargetFamily.Parameter) throws {
         let base = try Target.random(spins: 3, seed: 9, orders: [1, 2, 3], scales: [0.4, 0.4, 0.4])
-        let family = try TwoParameterTargetFamily(first: first, second: second, base: base, counts: [3.0, 0, 5, 1, 2, 7, 0, 4])
+        let family = try TwoParameterTargetFamily(first: first, second: second, base: base, beta: 1.3,
+                                                  counts: [3.0, 0, 5, 1, 2, 7, 0, 4])
         let λ = 0.6, μ = 0.7, h = 1e-6
         let (_, dλ, dμ) = try family.target(first: λ, second: μ)
         let numericλ = zip(try family.target(first: λ + h, second: μ).target.probabilities,

@@ -36,6 +36,28 @@ import EBMIO
         #expect(summary.contains("\"status\" : \"reachedBound\""))
     }
 
+    /// The scenario's `target.beta` applies under `mix` (it was dropped: the
+    /// family mixed q_1 whatever beta said): on the triangle with couplings
+    /// 0.5 at β the W = 0 branch point is μ* = c*/c(β), c(β) = (e^{2β} - 1)/(e^{2β} + 3)
+    /// its pair correlation, c* = sinh²(0.5)/2. At β = 1.1375642438112454
+    /// (pair correlation 0.6857611) that is μ* = 0.19798463.
+    @Test func mixContinuationUsesTheScenarioBeta() throws {
+        let folder = temporaryFolder()
+        let beta = 1.1375642438112454
+        let text = try Self.scenario([("parameter: beta", "parameter: mix"), ("from: 0.0", "from: 0.05"), ("to: 3.0", "to: 1.0"),
+                                      ("    curve: {parameter: mix, from: 1.0, to: 0.2}\n", ""),
+                                      ("  kind: ising\n", "  kind: ising\n  beta: \(beta)\n")])
+        try text.write(toFile: folder + "/mix.yaml", atomically: true, encoding: .utf8)
+        let result = try runEbmflow(["run", folder + "/mix.yaml", "--output", folder + "/out", "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let points = try String(contentsOfFile: folder + "/out/bifurcation_points.dat", encoding: .utf8)
+        let row = try #require(points.split(separator: "\n").first { $0.hasPrefix("0 branch-point ") })
+        let found = try #require(Double(row.split(separator: " ")[2]))
+        let c = (exp(2 * beta) - 1) / (exp(2 * beta) + 3), critical = (pow(cosh(0.5), 2) - 1) / 2
+        #expect(abs(found - critical / c) < 1e-9, "\(found) vs \(critical / c)")
+        #expect(abs(found - 0.19798463) < 5e-9)
+    }
+
     /// Five catalog starts, one unit each, on one thread: SIGINT once the
     /// first is checkpointed, then `--resume` writes the same bytes.
     @Test func interruptedContinuationResumesToTheSameFiles() throws {

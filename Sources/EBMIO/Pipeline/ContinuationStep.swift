@@ -23,7 +23,8 @@ enum ContinuationStep {
         let (resolved, catalog, tolerances, progress, name) = (run.resolved, run.catalog, run.tolerances, run.progress, run.name)
         let family: TargetFamily
         do {
-            family = try TargetFamily(parameter: Self.family(spec.parameter), base: resolved.baseTarget, counts: resolved.counts)
+            family = try TargetFamily(parameter: Self.family(spec.parameter), base: resolved.baseTarget,
+                                      beta: run.scenario.target.beta, counts: resolved.counts)
         } catch let error as TargetError {
             throw ResolutionError(keyPath: "analyses.continuation.parameter", message: error.message)
         }
@@ -31,7 +32,8 @@ enum ContinuationStep {
         if let curve = spec.curve {
             do {
                 let two = try TwoParameterTargetFamily(first: Self.family(spec.parameter), second: Self.family(curve.parameter),
-                                                       base: resolved.baseTarget, counts: resolved.counts)
+                                                       base: resolved.baseTarget, beta: run.scenario.target.beta,
+                                                       counts: resolved.counts)
                 curves = CurveSettings(family: two, from: curve.from, to: curve.to)
             } catch let error as TargetError {
                 throw ResolutionError(keyPath: "analyses.continuation.curve.parameter", message: error.message)
