@@ -151,7 +151,7 @@ public struct ContinuationStartUnits: WorkUnitKind {
             do {
                 return try self.unit(k, newton: newton, system: system, objectiveAt: objectiveAt, twoParameters: twoParameters)
             } catch let error as ContinuationError where error == .stopped {
-                throw AnalysisInterrupted(analysis: Self.analysis, completedUnits: 0, totalUnits: self.count)
+                throw Self.interrupted(after: 0, of: self.count)
             }
         }
     }

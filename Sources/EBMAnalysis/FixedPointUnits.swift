@@ -128,7 +128,7 @@ struct DeflationUnits: WorkUnitKind {
                                                     maxRoots: rootsPerStart, newton: newton) { stop.isRequested }
                 return RootsRecord(roots: roots.map { NewtonRecord(.solved($0)) }, failure: nil)
             } catch is DeflationStopped {
-                throw AnalysisInterrupted(analysis: Self.analysis, completedUnits: 0, totalUnits: starts.count)
+                throw Self.interrupted(after: 0, of: starts.count)
             } catch {
                 return RootsRecord(roots: [], failure: "\(error)")
             }

@@ -6,11 +6,6 @@ public struct InvalidArgumentError: Error, CustomStringConvertible, Equatable, S
     /// What is wrong with it, including the value received.
     public let reason: String
 
-    public init(argument: String, reason: String) {
-        self.argument = argument
-        self.reason = reason
-    }
-
     public var description: String { "invalid \(argument): \(reason)" }
 }
 

@@ -22,6 +22,14 @@ public protocol WorkUnitKind: Sendable {
     var recipe: WorkRecipe? { get }
 }
 
+extension WorkUnitKind {
+    /// The error that ends a run of this kind stopped after `completed` of
+    /// `total` units.
+    public static func interrupted(after completed: Int, of total: Int) -> AnalysisInterrupted {
+        AnalysisInterrupted(analysis: analysis, completedUnits: completed, totalUnits: total)
+    }
+}
+
 /// The bytes from which another process rebuilds a kind of units (its
 /// meaning belongs to whoever made it: `WorkTask` in EBMIO).
 public struct WorkRecipe: Sendable {
@@ -101,7 +109,7 @@ public struct LocalScheduler: WorkScheduler {
         }
         if let firstError { throw firstError }
         if delivered < units.count {
-            throw AnalysisInterrupted(analysis: Kind.analysis, completedUnits: delivered, totalUnits: units.count)
+            throw Kind.interrupted(after: delivered, of: units.count)
         }
     }
 }
