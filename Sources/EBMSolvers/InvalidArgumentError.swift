@@ -39,4 +39,12 @@ struct OptionChecks {
     func atLeast(_ value: Int, _ minimum: Int, _ option: String) throws {
         try require(value >= minimum, option, "must be at least \(minimum), got \(value)")
     }
+
+    /// The stopping options every Newton method has: positive, finite
+    /// `residualTolerance` and `stepTolerance`, `maxIterations` at least 1.
+    func newtonStopping(residualTolerance: Double, stepTolerance: Double, maxIterations: Int) throws {
+        try positiveFinite(residualTolerance, "residualTolerance")
+        try positiveFinite(stepTolerance, "stepTolerance")
+        try atLeast(maxIterations, 1, "maxIterations")
+    }
 }

@@ -23,11 +23,23 @@ public protocol WorkUnitKind: Sendable {
 }
 
 extension WorkUnitKind {
+    /// No recipe: units that only this process computes.
+    public var recipe: WorkRecipe? { nil }
+
     /// The error that ends a run of this kind stopped after `completed` of
     /// `total` units.
     public static func interrupted(after completed: Int, of total: Int) -> AnalysisInterrupted {
         AnalysisInterrupted(analysis: analysis, completedUnits: completed, totalUnits: total)
     }
+}
+
+/// Units that are one per start: unit `k` begins at `starts[k]`.
+public protocol StartUnits: WorkUnitKind {
+    var starts: [[Double]] { get }
+}
+
+extension StartUnits {
+    public var count: Int { starts.count }
 }
 
 /// The bytes from which another process rebuilds a kind of units (its
