@@ -9,16 +9,7 @@
 #else
 #include <mpi/mpi.h>
 #endif
-#include <sundials/sundials_config.h>
-/* The wrappers follow SUNDIALS 6's API (SUNContext, the *_ls interfaces, the
-   flag tables); 7 changed the error handling and the context's arguments. */
-#if !defined(SUNDIALS_VERSION_MAJOR) || SUNDIALS_VERSION_MAJOR != 6
-/* #error does not expand macros: the found version comes in a message. */
-#ifdef SUNDIALS_VERSION
-#pragma message("ebmflow's SUNDIALS shims found SUNDIALS " SUNDIALS_VERSION)
-#endif
-#error "ebmflow's SUNDIALS shims are written for SUNDIALS 6.x; found another major version (see the message above)"
-#endif
+#include "../CSundials/sundials_version_guard.h"
 #include <sundials/sundials_context.h>
 #include <sundials/sundials_types.h>
 #include <cvode/cvode.h>

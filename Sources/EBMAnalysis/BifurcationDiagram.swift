@@ -99,7 +99,7 @@ public struct CurveSettings: Sendable {
 /// and whether it went through a checkpoint; a start whose polished point
 /// repeats an earlier start's is dropped when the records are assembled.
 /// The stop condition is polled between continuation steps.
-public struct ContinuationStartUnits: WorkUnitKind {
+public struct ContinuationStartUnits: StartUnits {
     public typealias Record = ContinuationRecord
     public static let analysis = "continuation"
     public static let unitNoun = "continuation starts"
@@ -113,7 +113,6 @@ public struct ContinuationStartUnits: WorkUnitKind {
     public let tolerances: ClassificationTolerances
     public let curves: CurveSettings?
     public let stop: StopCondition
-    public var recipe: WorkRecipe? { nil }
 
     public init(family: TargetFamily, objective: LearningObjective, starts: [[Double]], from: Double, to: Double,
                 method: PseudoArclength, tolerances: ClassificationTolerances, curves: CurveSettings? = nil,
@@ -128,8 +127,6 @@ public struct ContinuationStartUnits: WorkUnitKind {
         self.curves = curves
         self.stop = stop
     }
-
-    public var count: Int { starts.count }
 
     public func makeWorker() throws -> (Int) throws -> ContinuationRecord {
         let newton = try NewtonSolver(residualTolerance: 1e-11)
@@ -151,7 +148,7 @@ public struct ContinuationStartUnits: WorkUnitKind {
             do {
                 return try self.unit(k, newton: newton, system: system, objectiveAt: objectiveAt, twoParameters: twoParameters)
             } catch let error as ContinuationError where error == .stopped {
-                throw AnalysisInterrupted(analysis: Self.analysis, completedUnits: 0, totalUnits: self.count)
+                throw Self.interrupted(after: 0, of: self.count)
             }
         }
     }

@@ -371,7 +371,7 @@ struct StoredError: Error, CustomStringConvertible {
 
 /// The random starts of a fixed-point search as work units: unit `k` is a
 /// Newton solve of `∇L(θ) = 0` from `starts[k]`, by one thread's solver.
-public struct NewtonStartUnits: WorkUnitKind {
+public struct NewtonStartUnits: StartUnits {
     public typealias Record = NewtonRecord
     public static let analysis = "fixed_points"
     public static let unitNoun = "Newton starts"
@@ -387,8 +387,6 @@ public struct NewtonStartUnits: WorkUnitKind {
         self.gradientTolerance = gradientTolerance
         self.recipe = recipe
     }
-
-    public var count: Int { starts.count }
 
     public func makeWorker() throws -> (Int) throws -> NewtonRecord {
         let newton = try NewtonSolver(residualTolerance: gradientTolerance)

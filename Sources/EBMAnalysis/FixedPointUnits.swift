@@ -34,7 +34,7 @@ public struct ScheduledPhases: FixedPointPhases {
 /// `starts[i]` to `endTime` (sampled logarithmically), and polishes by
 /// Newton every plateau (a local minimum of `|∇L|` along it: a pass near a
 /// saddle) and the end point.
-struct FlowSeedUnits: WorkUnitKind {
+struct FlowSeedUnits: StartUnits {
     typealias Record = FlowSeedRecord
     static let analysis = "fixed_points-flows"
     static let unitNoun = "flows"
@@ -45,10 +45,6 @@ struct FlowSeedUnits: WorkUnitKind {
     let endTime: Double
     let gradientTolerance: Double
     let newtonTolerance: Double
-    var recipe: WorkRecipe? { nil }
-
-
-    var count: Int { starts.count }
 
     func makeWorker() throws -> (Int) throws -> FlowSeedRecord {
         let newton = try NewtonSolver(residualTolerance: newtonTolerance)
@@ -101,7 +97,7 @@ struct FlowSeedRecord: Codable, Sendable {
 /// Deflation in the quotient by the model's symmetries: unit `k` runs
 /// deflated Newton from `starts[k]` with `knownRoots` deflated (their whole
 /// orbits, through canonical forms), and returns the new roots it finds.
-struct DeflationUnits: WorkUnitKind {
+struct DeflationUnits: StartUnits {
     typealias Record = RootsRecord
     static let analysis = "fixed_points-deflation"
     static let unitNoun = "deflation starts"
@@ -113,10 +109,6 @@ struct DeflationUnits: WorkUnitKind {
     let rootsPerStart: Int
     let gradientTolerance: Double
     let stop: StopCondition
-    var recipe: WorkRecipe? { nil }
-
-
-    var count: Int { starts.count }
 
     func makeWorker() throws -> (Int) throws -> RootsRecord {
         let newton = try NewtonSolver(residualTolerance: gradientTolerance)
@@ -128,7 +120,7 @@ struct DeflationUnits: WorkUnitKind {
                                                     maxRoots: rootsPerStart, newton: newton) { stop.isRequested }
                 return RootsRecord(roots: roots.map { NewtonRecord(.solved($0)) }, failure: nil)
             } catch is DeflationStopped {
-                throw AnalysisInterrupted(analysis: Self.analysis, completedUnits: 0, totalUnits: starts.count)
+                throw Self.interrupted(after: 0, of: starts.count)
             } catch {
                 return RootsRecord(roots: [], failure: "\(error)")
             }
@@ -138,7 +130,7 @@ struct DeflationUnits: WorkUnitKind {
 
 /// Newton-homotopy paths: unit `k` follows `∇L(θ) - (1 - λ) ∇L(θ_k) = 0`
 /// from `starts[k]` and polishes the roots it crosses.
-struct HomotopyUnits: WorkUnitKind {
+struct HomotopyUnits: StartUnits {
     typealias Record = RootsRecord
     static let analysis = "fixed_points-homotopy"
     static let unitNoun = "homotopy paths"
@@ -146,10 +138,6 @@ struct HomotopyUnits: WorkUnitKind {
     let objective: LearningObjective
     let starts: [[Double]]
     let gradientTolerance: Double
-    var recipe: WorkRecipe? { nil }
-
-
-    var count: Int { starts.count }
 
     func makeWorker() throws -> (Int) throws -> RootsRecord {
         let newton = try NewtonSolver(residualTolerance: gradientTolerance)

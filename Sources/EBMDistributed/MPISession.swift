@@ -129,22 +129,20 @@ public final class MPISession: @unchecked Sendable {
 
     /// `MPI_Allreduce` with `MPI_SUM` of doubles, element-wise over ranks.
     public func sum(_ values: [Double]) throws -> [Double] {
-        var result = [Double](repeating: 0, count: values.count)
-        try values.withUnsafeBufferPointer { input in
-            try result.withUnsafeMutableBufferPointer { output in
-                try check(MPI_Allreduce(input.baseAddress, output.baseAddress, Int32(values.count), ebm_mpi_double(), ebm_mpi_sum(),
-                                        ebm_mpi_comm_world()), "MPI_Allreduce", rank: rank)
-            }
-        }
-        return result
+        try allReduce(values, ebm_mpi_sum())
     }
 
     /// `MPI_Allreduce` with `MPI_MAX` of doubles.
     public func maximum(_ values: [Double]) throws -> [Double] {
+        try allReduce(values, ebm_mpi_max())
+    }
+
+    /// `MPI_Allreduce` of doubles with `operation`, element-wise over ranks.
+    private func allReduce(_ values: [Double], _ operation: MPI_Op) throws -> [Double] {
         var result = [Double](repeating: 0, count: values.count)
         try values.withUnsafeBufferPointer { input in
             try result.withUnsafeMutableBufferPointer { output in
-                try check(MPI_Allreduce(input.baseAddress, output.baseAddress, Int32(values.count), ebm_mpi_double(), ebm_mpi_max(),
+                try check(MPI_Allreduce(input.baseAddress, output.baseAddress, Int32(values.count), ebm_mpi_double(), operation,
                                         ebm_mpi_comm_world()), "MPI_Allreduce", rank: rank)
             }
         }

@@ -118,14 +118,14 @@ public enum ScenarioRunner {
             scenario.analyses.fixedPoints = fixedPoints
         }
         if var basins = scenario.analyses.basins {
-            basins.resolution = GridSize(x: min(basins.resolution.x, 8), y: min(basins.resolution.y, 8))
+            basins.resolution = basins.resolution.capped(at: 8)
             basins.maximumTime = min(basins.maximumTime, 100)
             basins.limitTime = min(basins.limitTime, basins.maximumTime)
             scenario.analyses.basins = basins
         }
         if var portrait = scenario.analyses.portrait {
-            portrait.grid = GridSize(x: min(portrait.grid.x, 8), y: min(portrait.grid.y, 8))
-            portrait.orbits.grid = GridSize(x: min(portrait.orbits.grid.x, 2), y: min(portrait.orbits.grid.y, 2))
+            portrait.grid = portrait.grid.capped(at: 8)
+            portrait.orbits.grid = portrait.orbits.grid.capped(at: 2)
             portrait.orbits.maximumTime = min(portrait.orbits.maximumTime, 100)
             scenario.analyses.portrait = portrait
         }

@@ -36,15 +36,9 @@ public struct ContinuationSpecification: Sendable, Equatable {
 
     /// Pseudo-arclength step sizes, `0 < minimum <= initial <= maximum`.
     public struct StepSizes: Sendable, Equatable {
-        public var initial: Double
-        public var minimum: Double
-        public var maximum: Double
-
-        public init(initial: Double = 0.01, minimum: Double = 1e-8, maximum: Double = 0.05) {
-            self.initial = initial
-            self.minimum = minimum
-            self.maximum = maximum
-        }
+        public var initial: Double = 0.01
+        public var minimum: Double = 1e-8
+        public var maximum: Double = 0.05
     }
 
     /// `curve`: a second parameter in which every fold and branch point
@@ -56,12 +50,6 @@ public struct ContinuationSpecification: Sendable, Equatable {
         public var from: Double
         /// The other end of its range.
         public var to: Double
-
-        public init(parameter: Parameter, from: Double, to: Double) {
-            self.parameter = parameter
-            self.from = from
-            self.to = to
-        }
     }
 
     public var parameter: Parameter
@@ -69,22 +57,11 @@ public struct ContinuationSpecification: Sendable, Equatable {
     public var from: Double
     /// The value it is continued to; different from `from`.
     public var to: Double
-    public var start: Start
-    public var step: StepSizes
+    public var start: Start = .initialization
+    public var step = StepSizes()
     /// `max_points`: the most points computed along all branches; at least 2.
-    public var maxPoints: Int
+    public var maxPoints = 5000
     public var curve: Curve?
-
-    public init(parameter: Parameter, from: Double, to: Double, start: Start = .initialization,
-                step: StepSizes = StepSizes(), maxPoints: Int = 5000, curve: Curve? = nil) {
-        self.curve = curve
-        self.parameter = parameter
-        self.from = from
-        self.to = to
-        self.start = start
-        self.step = step
-        self.maxPoints = maxPoints
-    }
 }
 
 extension ContinuationSpecification {

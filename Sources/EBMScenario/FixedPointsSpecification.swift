@@ -41,37 +41,27 @@ public struct FixedPointsSpecification: Sendable, Equatable {
     }
 
     /// Each once; at least one.
-    public var methods: [Method]
+    public var methods: [Method] = Method.allCases
     /// Random starts, drawn from `seed`; at least 1.
-    public var starts: Int
+    public var starts: Int = 50
     /// How they are drawn; nil: like `init` (what a plain `starts: N` means).
-    public var startDistribution: StartDistribution?
+    public var startDistribution: StartDistribution? = .wide
     /// Random flows of the `flows` method besides the one from `init`.
-    public var flows: Int
-    public var seed: UInt64
+    public var flows: Int = 8
+    public var seed: UInt64 = 3
     /// `tol_dc`: a fixed point is data-consistent if every moment matches
     /// the target's within this.
-    public var consistencyTolerance: Double
+    public var consistencyTolerance: Double = 1e-6
     /// `grad_tol`: `|∇L|` below which a point counts as stationary.
-    public var gradientTolerance: Double
+    public var gradientTolerance: Double = 1e-10
     /// `eigen_tol`: Hessian eigenvalues with `|λ| <= eigen_tol` are neutral.
-    public var eigenvalueTolerance: Double
-
-    public init(methods: [Method] = Method.allCases, starts: Int = 50, startDistribution: StartDistribution? = .wide,
-                flows: Int = 8, seed: UInt64 = 3, consistencyTolerance: Double = 1e-6, gradientTolerance: Double = 1e-10,
-                eigenvalueTolerance: Double = 1e-8) {
-        self.methods = methods
-        self.starts = starts
-        self.startDistribution = startDistribution
-        self.flows = flows
-        self.seed = seed
-        self.consistencyTolerance = consistencyTolerance
-        self.gradientTolerance = gradientTolerance
-        self.eigenvalueTolerance = eigenvalueTolerance
-    }
+    public var eigenvalueTolerance: Double = 1e-8
 }
 
 extension FixedPointsSpecification {
+    /// Every default: what `fixed_points: {}` asks for.
+    public static let `default` = FixedPointsSpecification()
+
     static let keys = ["methods", "starts", "flows", "seed", "tol_dc", "grad_tol", "eigen_tol"]
     static let startKeys = ["count", "kind", "scale", "center"]
 

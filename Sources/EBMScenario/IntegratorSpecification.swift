@@ -15,17 +15,17 @@ public struct IntegratorSpecification: Sendable, Equatable {
     }
 
     /// `rtol`: in (0, 1).
-    public var relativeTolerance: Double
+    public var relativeTolerance: Double = 1e-8
     /// `atol`: positive.
-    public var absoluteTolerance: Double
+    public var absoluteTolerance: Double = 1e-10
     /// `t_end`: the integration stops here (time in units of the learning rate).
-    public var endTime: Double
+    public var endTime: Double = 1e4
     /// `grad_tol`: stop early once `|∇L|` falls below; 0 never stops early.
-    public var gradientTolerance: Double
+    public var gradientTolerance: Double = 1e-10
     /// `linear_solver`.
-    public var linearSolver: LinearSolver
+    public var linearSolver: LinearSolver = .auto
     /// `max_steps`: the most internal steps CVODE may take in total.
-    public var maxSteps: Int
+    public var maxSteps: Int = 1_000_000
     /// `setup_steps`: the most steps between two setups of the Newton
     /// matrix (CVODE's `msbp`); nil keeps CVODE's 20.
     public var setupSteps: Int?
@@ -36,23 +36,12 @@ public struct IntegratorSpecification: Sendable, Equatable {
     /// method's coefficient) that forces a new setup (CVODE's
     /// `dgmax_lsetup`); nil keeps CVODE's 0.3.
     public var setupGammaChange: Double?
-
-    public init(relativeTolerance: Double = 1e-8, absoluteTolerance: Double = 1e-10, endTime: Double = 1e4,
-                gradientTolerance: Double = 1e-10, linearSolver: LinearSolver = .auto, maxSteps: Int = 1_000_000,
-                setupSteps: Int? = nil, jacobianSteps: Int? = nil, setupGammaChange: Double? = nil) {
-        self.relativeTolerance = relativeTolerance
-        self.absoluteTolerance = absoluteTolerance
-        self.endTime = endTime
-        self.gradientTolerance = gradientTolerance
-        self.linearSolver = linearSolver
-        self.maxSteps = maxSteps
-        self.setupSteps = setupSteps
-        self.jacobianSteps = jacobianSteps
-        self.setupGammaChange = setupGammaChange
-    }
 }
 
 extension IntegratorSpecification {
+    /// Every default: what a scenario without an `integrator` block asks for.
+    public static let `default` = IntegratorSpecification()
+
     static let keys = ["rtol", "atol", "t_end", "grad_tol", "linear_solver", "max_steps", "setup_steps",
                        "jacobian_steps", "setup_gamma_change"]
 

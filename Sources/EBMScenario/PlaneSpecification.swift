@@ -42,6 +42,11 @@ public struct GridSize: Sendable, Equatable {
         self.x = x
         self.y = y
     }
+
+    /// At most `most` points along each axis (quick runs shrink grids so).
+    public func capped(at most: Int) -> GridSize {
+        GridSize(x: min(x, most), y: min(y, most))
+    }
 }
 
 extension PlaneSpecification {

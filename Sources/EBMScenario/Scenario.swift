@@ -36,7 +36,7 @@ public struct Scenario: Sendable, Equatable {
 
     public init(name: String, spins: Int, target: TargetSpecification, model: ModelSpecification,
                 initialization: InitializationSpecification = .default,
-                integrator: IntegratorSpecification = IntegratorSpecification(),
+                integrator: IntegratorSpecification = .default,
                 analyses: AnalysesSpecification = AnalysesSpecification(), output: String? = nil,
                 baseDirectory: String? = nil, sourceText: String = "", sweep: SweepSpecification? = nil) {
         self.name = name
@@ -132,7 +132,7 @@ extension Scenario {
             .flatMap { ModelSpecification.decode($0, spins: spins, reader: reader) }
         let initialization = map["init"].flatMap { InitializationSpecification.decode($0, reader: reader) }
         let integrator = map["integrator"].map { IntegratorSpecification.decode($0, reader: reader) }
-            ?? IntegratorSpecification()
+            ?? .default
         var isDataTarget = false
         if case .data = target?.kind { isDataTarget = true }
         let analyses = map["analyses"].map {

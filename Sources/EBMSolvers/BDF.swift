@@ -22,6 +22,15 @@ public enum LinearSolverChoice: Sendable, Equatable {
     /// preconditioner (`SUNLinSol_SPGMR`), matrix-free: the system's J v if it
     /// provides it, otherwise CVODE's difference quotients.
     case gmres(maxKrylovDimension: Int)
+
+    /// The case's name in Swift (`dense`, `cvodeDense`, `gmres`), for messages.
+    var caseName: String {
+        switch self {
+        case .dense: return "dense"
+        case .cvodeDense: return "cvodeDense"
+        case .gmres: return "gmres"
+        }
+    }
 }
 
 /// Where the Newton iteration's Jacobian information comes from.
@@ -154,16 +163,5 @@ public struct BDF: Sendable, Equatable {
         self.maxStep = maxStep
         self.jacobian = jacobian
         self.newtonMatrixPolicy = newtonMatrixPolicy
-    }
-}
-
-extension LinearSolverChoice {
-    /// The case's name in Swift (`dense`, `cvodeDense`, `gmres`), for messages.
-    var caseName: String {
-        switch self {
-        case .dense: return "dense"
-        case .cvodeDense: return "cvodeDense"
-        case .gmres: return "gmres"
-        }
     }
 }

@@ -6,11 +6,6 @@ public struct InvalidArgumentError: Error, CustomStringConvertible, Equatable, S
     /// What is wrong with it, including the value received.
     public let reason: String
 
-    public init(argument: String, reason: String) {
-        self.argument = argument
-        self.reason = reason
-    }
-
     public var description: String { "invalid \(argument): \(reason)" }
 }
 
@@ -43,5 +38,13 @@ struct OptionChecks {
     /// value ≥ minimum.
     func atLeast(_ value: Int, _ minimum: Int, _ option: String) throws {
         try require(value >= minimum, option, "must be at least \(minimum), got \(value)")
+    }
+
+    /// The stopping options every Newton method has: positive, finite
+    /// `residualTolerance` and `stepTolerance`, `maxIterations` at least 1.
+    func newtonStopping(residualTolerance: Double, stepTolerance: Double, maxIterations: Int) throws {
+        try positiveFinite(residualTolerance, "residualTolerance")
+        try positiveFinite(stepTolerance, "stepTolerance")
+        try atLeast(maxIterations, 1, "maxIterations")
     }
 }

@@ -16,12 +16,6 @@ public struct MissingCapabilityError: Error, CustomStringConvertible, Equatable,
     /// The type that lacks it.
     public let provider: String
 
-    public init(capability: Capability, requiredBy: String, provider: String) {
-        self.capability = capability
-        self.requiredBy = requiredBy
-        self.provider = provider
-    }
-
     public var description: String {
         "\(requiredBy) needs \(capability.rawValue), which \(provider) does not provide"
     }

@@ -105,7 +105,7 @@ struct FixedPoints: ReportingCommand {
     @OptionGroup var flags: RunFlags
 
     func execute() throws {
-        try runOnly(scenario, flags: flags) { AnalysesSpecification(fixedPoints: $0.fixedPoints ?? FixedPointsSpecification()) }
+        try runOnly(scenario, flags: flags) { AnalysesSpecification(fixedPoints: $0.fixedPoints ?? .default) }
     }
 }
 

@@ -166,7 +166,7 @@ analyses:
     @Test func registryIsOrderedAndNamesTheAnalyses() {
         #expect(ScenarioRunner.availableAnalyses == ["trajectory", "orders", "fixed_points", "continuation", "basins", "portrait"])
         let all = AnalysesSpecification(trajectory: TrajectorySpecification(), orders: OrdersSpecification(),
-                                        fixedPoints: FixedPointsSpecification(), basins: BasinsSpecification(plane: .random(seed: 1, center: .initialization)),
+                                        fixedPoints: .default, basins: BasinsSpecification(plane: .random(seed: 1, center: .initialization)),
                                         portrait: PortraitSpecification(plane: .random(seed: 1, center: .initialization)))
         #expect(ScenarioRunner.requestedAnalyses(all) == ["trajectory", "orders", "fixed_points", "basins", "portrait"])
         #expect(AnalysisRegistry.isOrdered)

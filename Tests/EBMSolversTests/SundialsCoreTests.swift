@@ -1,5 +1,5 @@
 import EBMLinearAlgebra
-import EBMSolvers
+@testable import EBMSolvers
 import Testing
 
 /// y' = -y with nothing but a right-hand side: no capability at all.

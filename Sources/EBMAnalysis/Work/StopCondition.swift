@@ -35,12 +35,6 @@ public struct AnalysisInterrupted: Error, CustomStringConvertible {
     public let completedUnits: Int
     public let totalUnits: Int
 
-    public init(analysis: String, completedUnits: Int, totalUnits: Int) {
-        self.analysis = analysis
-        self.completedUnits = completedUnits
-        self.totalUnits = totalUnits
-    }
-
     public var description: String {
         "\(analysis) interrupted after \(completedUnits) of \(totalUnits) units"
     }

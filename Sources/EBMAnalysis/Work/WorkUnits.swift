@@ -22,6 +22,26 @@ public protocol WorkUnitKind: Sendable {
     var recipe: WorkRecipe? { get }
 }
 
+extension WorkUnitKind {
+    /// No recipe: units that only this process computes.
+    public var recipe: WorkRecipe? { nil }
+
+    /// The error that ends a run of this kind stopped after `completed` of
+    /// `total` units.
+    public static func interrupted(after completed: Int, of total: Int) -> AnalysisInterrupted {
+        AnalysisInterrupted(analysis: analysis, completedUnits: completed, totalUnits: total)
+    }
+}
+
+/// Units that are one per start: unit `k` begins at `starts[k]`.
+public protocol StartUnits: WorkUnitKind {
+    var starts: [[Double]] { get }
+}
+
+extension StartUnits {
+    public var count: Int { starts.count }
+}
+
 /// The bytes from which another process rebuilds a kind of units (its
 /// meaning belongs to whoever made it: `WorkTask` in EBMIO).
 public struct WorkRecipe: Sendable {
@@ -101,7 +121,7 @@ public struct LocalScheduler: WorkScheduler {
         }
         if let firstError { throw firstError }
         if delivered < units.count {
-            throw AnalysisInterrupted(analysis: Kind.analysis, completedUnits: delivered, totalUnits: units.count)
+            throw Kind.interrupted(after: delivered, of: units.count)
         }
     }
 }

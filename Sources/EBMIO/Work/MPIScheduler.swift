@@ -28,7 +28,7 @@ public final class MPIScheduler: WorkScheduler {
                          onResult: { unit, bytes in try onResult(unit, try WorkRecordCoding.decode(Kind.Record.self, bytes)) },
                          shouldStop: { stop.isRequested })
         } catch let stopped as FarmStopped {
-            throw AnalysisInterrupted(analysis: Kind.analysis, completedUnits: stopped.completedUnits, totalUnits: stopped.totalUnits)
+            throw Kind.interrupted(after: stopped.completedUnits, of: stopped.totalUnits)
         } catch let failure as RankFailure {
             throw DistributedFailure(message: "\(failure)")
         } catch let failure as MPIError {

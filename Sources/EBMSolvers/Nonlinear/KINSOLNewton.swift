@@ -40,10 +40,9 @@ public struct KINSOLNewton: NewtonMethod, Equatable {
         maxNewtonStep: Double? = nil,
         jacobianUpdateInterval: Int = 1
     ) throws {
-let options = OptionChecks(owner: "KINSOLNewton")
-        try options.positiveFinite(residualTolerance, "residualTolerance")
-        try options.positiveFinite(stepTolerance, "stepTolerance")
-        try options.atLeast(maxIterations, 1, "maxIterations")
+        let options = OptionChecks(owner: "KINSOLNewton")
+        try options.newtonStopping(residualTolerance: residualTolerance, stepTolerance: stepTolerance,
+                                   maxIterations: maxIterations)
         try options.positiveFinite(maxNewtonStep, "maxNewtonStep")
         try options.atLeast(jacobianUpdateInterval, 1, "jacobianUpdateInterval")
         self.residualTolerance = residualTolerance

@@ -50,10 +50,9 @@ public struct MinimumNormNewton: NewtonMethod, Equatable {
         cutoff: Double = 1e-8,
         maxStep: Double? = nil
     ) throws {
-let options = OptionChecks(owner: "MinimumNormNewton")
-        try options.positiveFinite(residualTolerance, "residualTolerance")
-        try options.positiveFinite(stepTolerance, "stepTolerance")
-        try options.atLeast(maxIterations, 1, "maxIterations")
+        let options = OptionChecks(owner: "MinimumNormNewton")
+        try options.newtonStopping(residualTolerance: residualTolerance, stepTolerance: stepTolerance,
+                                   maxIterations: maxIterations)
         try options.require(cutoff >= 0 && cutoff < 1, "cutoff", "must be in [0, 1), got \(cutoff)")
         try options.positiveFinite(maxStep, "maxStep")
         self.residualTolerance = residualTolerance
