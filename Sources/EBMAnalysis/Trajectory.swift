@@ -50,13 +50,17 @@ public struct TrajectorySample: Sendable {
     /// Moments `m_a(p_θ)`, `a ≠ 0`, canonical interaction order.
     public let moments: [Double]
 
-    init(time: Double, evaluation: ObjectiveEvaluation) {
+    /// The sample at the free parameters `free`, through `workspace`'s
+    /// all-states passes (the kernels the flow's right-hand side runs).
+    init(time: Double, free: [Double], workspace: ObjectiveWorkspace) {
+        free.withUnsafeBufferPointer { workspace.ensureEvaluated(at: $0) }
         self.time = time
-        self.parameters = evaluation.theta
-        self.loss = evaluation.loss
-        self.gradientNorm = Vector.norm(evaluation.gradient)
-        self.couplings = Walsh.canonicalOrder(evaluation.couplings)
-        self.moments = Walsh.canonicalOrder(evaluation.moments)
+        parameters = workspace.objective.fullParameters(free)
+        loss = workspace.loss
+        gradientNorm = Vector.norm(workspace.gradient)
+        let logZ = workspace.logPartition
+        couplings = Walsh.canonicalOrder(Distribution.couplings(logProbabilities: workspace.energyValues.map { -$0 - logZ }))
+        moments = Walsh.canonicalOrder(Distribution.moments(workspace.probabilityValues))
     }
 }
 
@@ -95,13 +99,14 @@ extension GradientFlow {
     }
 
     private func samplingPass(grid: [Double], until end: Double, onStep: ((Double) -> Void)?) throws -> (FlowStopReason, [TrajectorySample]) {
-        let objective = problem.objective
+        // A workspace of its own: the flow's keeps the point of its last right-hand side.
+        let workspace = ObjectiveWorkspace(objective: problem.objective, parallelism: system.workspace.parallelism)
         var pending = grid[...]
         var samples: [TrajectorySample] = []
         func take(upTo t: Double) throws {
             while let next = pending.first, next <= t {
                 let theta = next == 0 ? problem.initialParameters : (next == t ? state : try parameters(at: next))
-                samples.append(TrajectorySample(time: next, evaluation: objective.evaluate(theta)))
+                samples.append(TrajectorySample(time: next, free: theta, workspace: workspace))
                 pending.removeFirst()
             }
         }
@@ -112,7 +117,7 @@ extension GradientFlow {
         })
         // The last grid time is the stop time itself.
         if !pending.isEmpty {
-            samples.append(TrajectorySample(time: time, evaluation: objective.evaluate(state)))
+            samples.append(TrajectorySample(time: time, free: state, workspace: workspace))
         }
         return (reason, samples)
     }

@@ -128,6 +128,31 @@ import Glibc
         #expect(plain.state == trajectory.finalFreeParameters)
     }
 
+    /// Samples are computed by the kernels' all-states passes; each one
+    /// agrees with the model's own evaluation at its parameters (loss,
+    /// |∇L|, effective couplings, moments), on rbm (frozen units included)
+    /// and mlp models.
+    @Test func samplesAgreeWithTheModelsEvaluation() throws {
+        let target = try Target.random(spins: 4, seed: 3, orders: [1, 2, 3, 4], scales: [0.5, 0.4, 0.3, 0.2])
+        let rbm = RestrictedBoltzmannMachine(spins: 4, hidden: 3)
+        let models: [(any EnergyModel, Set<Int>)] = [(rbm, []), (rbm, [0, 5]),
+                                                      (MultilayerPerceptron(spins: 4, widths: [5], activation: .tanh), [])]
+        for (model, frozen) in models {
+            var g = SeededGenerator(seed: 8)
+            let theta = (0..<model.parameterCount).map { _ in 0.3 * g.nextNormal() }
+            let objective = LearningObjective(model: model, target: target, frozen: frozen, frozenValues: theta)
+            let problem = GradientFlowProblem(objective: objective, initialParameters: objective.freeParameters(theta), endTime: 50)
+            let trajectory = try GradientFlow(problem: problem, method: GradientFlowMethod()).sampledTrajectory(TrajectorySampling(count: 12))
+            for sample in trajectory.samples {
+                let exact = objective.evaluate(objective.freeParameters(sample.parameters))
+                #expect(abs(sample.loss - exact.loss) <= 1e-13)
+                #expect(abs(sample.gradientNorm - Vector.norm(exact.gradient)) <= 1e-12 * max(1, sample.gradientNorm))
+                #expect(Vector.maxAbs(Vector.difference(sample.couplings, Walsh.canonicalOrder(exact.couplings))) <= 1e-13)
+                #expect(Vector.maxAbs(Vector.difference(sample.moments, Walsh.canonicalOrder(exact.moments))) <= 1e-14)
+            }
+        }
+    }
+
     @Test func sampleTimesEndAtTheStopTime() {
         let log = TrajectorySampling(count: 5, spacing: .logarithmic(firstTime: 1e-2)).times(until: 100)
         #expect(log.count == 5 && log[0] == 0 && log[4] == 100)
