@@ -9,8 +9,10 @@ import Glibc
 ///
 /// summarised by its log-log slope `s_k = d log g_k / d log t`, the
 /// least-squares slope of `log g_k` against `log t` over the trajectory's
-/// samples with `t` in a window `[t_a, t_b]` (samples where `g_k = 0` left
-/// out). Any smooth flow has `g_k ≈ |J^(k)'(0)| t` as `t -> 0` (slope 1);
+/// samples with `t` in a window `[t_a, t_b]`. Samples where `g_k` is at the
+/// rounding level of the couplings are left out (`noiseFloor`): from a small
+/// initialisation the high orders do not move measurably for a while, and
+/// the logarithm of rounding noise would enter the fit. Any smooth flow has `g_k ≈ |J^(k)'(0)| t` as `t -> 0` (slope 1);
 /// from a small initialisation a model whose order-`k` couplings are
 /// products of `k` small weights (an rbm's `J^(k) ~ W^k`) grows them like
 /// the `k`-th power of the weights once those have left their initial
@@ -19,7 +21,7 @@ public struct EarlyGrowth: Sendable, Equatable, Codable {
     /// `[t_a, t_b]`.
     public let window: [Double]
     /// `s_k`, `k = 1 ... n` at `k - 1`; nil where fewer than `minimumSamples`
-    /// samples with `g_k > 0` lie in the window.
+    /// samples with `g_k` above the noise floor lie in the window.
     public let slopes: [Double?]
     /// Samples in the window.
     public let samples: Int
@@ -38,10 +40,23 @@ public struct EarlyGrowth: Sendable, Equatable, Codable {
             return
         }
         let growth = inside.map { sample in (sample.time, InteractionOrders.distances(sample.couplings, initial, spins: spins)) }
-        slopes = (0..<spins).map { k in
-            Self.slope(growth.compactMap { t, g in g[k] > 0 ? (log(t), log(g[k])) : nil })
+        slopes = Self.slopes(growth, spins: spins)
+    }
+
+    /// The slope of each order from `(t, g)` pairs (`g` the distances of
+    /// orders 1 ... n), over the points above `noiseFloor(spins:)`.
+    public static func slopes(_ growth: [(time: Double, distances: [Double])], spins: Int) -> [Double?] {
+        let floor = noiseFloor(spins: spins)
+        return (0..<spins).map { k in
+            slope(growth.compactMap { t, g in g[k] > floor ? (log(t), log(g[k])) : nil })
         }
     }
+
+    /// A thousand times the rounding error of couplings computed by a
+    /// Walsh–Hadamard transform of `log p` on `n` spins: `n` rounding steps
+    /// on values of size up to `n log 2`, so about `n² ε`. A change in
+    /// couplings below it is not a measured change.
+    public static func noiseFloor(spins n: Int) -> Double { 1e3 * Double(n * n) * Double.ulpOfOne }
 
     /// The least-squares slope of `y` on `x`; nil for fewer than
     /// `minimumSamples` points or no spread in `x`.

@@ -142,6 +142,14 @@ import Glibc
             #expect(abs(try #require(EarlyGrowth.slope(points)) - Double(k)) < 1e-12)
         }
         #expect(EarlyGrowth.slope([(0, 1), (1, 2)]) == nil)
+        // Order 3 at the rounding level (±1e-16) until t = 1, then 1e-9 t³:
+        // the slope is that of the growth alone; order 1 grows as t throughout.
+        let times = stride(from: -2.0, through: 1.0, by: 0.125).map { pow(10, $0) }
+        let noisy = times.enumerated().map { i, t in (time: t, distances: [1e-3 * t, 0, t < 1 ? (i % 2 == 0 ? 1e-16 : 3e-16) : 1e-9 * t * t * t]) }
+        let noisySlopes = EarlyGrowth.slopes(noisy, spins: 3)
+        #expect(abs(try #require(noisySlopes[0]) - 1) < 1e-12)
+        #expect(noisySlopes[1] == nil)
+        #expect(abs(try #require(noisySlopes[2]) - 3) < 1e-12)
         let target = try Target.random(spins: 3, seed: 7, orders: [1, 2, 3], scales: [0.6, 0.4, 0.3])
         let objective = LearningObjective(model: GeneralisedIsingModel(spins: 3, order: 3), target: target)
         let flow = GradientFlowProblem(objective: objective, initialParameters: Array(repeating: 0, count: 7), endTime: 10)
