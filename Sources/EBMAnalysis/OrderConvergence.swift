@@ -346,21 +346,19 @@ extension OrderConvergence {
                              onStep: ((Double) -> Void)? = nil) throws -> OrderConvergence {
         let objective = problem.flow.objective
         let n = objective.target.spins
-        func couplingsAndMoments(_ evaluation: ObjectiveEvaluation) -> (couplings: [Double], moments: [Double]) {
-            (Walsh.canonicalOrder(evaluation.couplings), Walsh.canonicalOrder(evaluation.moments))
-        }
-        let initialEvaluation = objective.evaluate(problem.flow.initialParameters)
-        let finalEvaluation = objective.evaluate(finalParameters)
-        let initial = couplingsAndMoments(initialEvaluation)
+        // The same computation as the trajectory's samples (`ModelSnapshot`),
+        // so that r_k is exactly 1 at the start and 0 at θ_∞ in both.
+        let workspace = ObjectiveWorkspace(objective: objective, parallelism: method.parallelism)
+        let initial = ModelSnapshot(free: problem.flow.initialParameters, workspace: workspace)
+        let final = ModelSnapshot(free: finalParameters, workspace: workspace)
         let reference = OrderReference(target: objective.target, initialCouplings: initial.couplings,
-                                       initialMoments: initial.moments,
-                                       finalCouplings: couplingsAndMoments(finalEvaluation).couplings,
+                                       initialMoments: initial.moments, finalCouplings: final.couplings,
                                        trivialTolerance: problem.trivialTolerance)
         var information: InformationReference?
         if problem.measuresInformation {
             information = InformationReference(
-                initial: try InformationTracker(spins: n).perOrder(logProbabilities: initialEvaluation.logProbabilities, spins: n),
-                final: try InformationTracker(spins: n).perOrder(logProbabilities: finalEvaluation.logProbabilities, spins: n),
+                initial: try InformationTracker(spins: n).perOrder(logProbabilities: initial.logProbabilities, spins: n),
+                final: try InformationTracker(spins: n).perOrder(logProbabilities: final.logProbabilities, spins: n),
                 trivialTolerance: problem.trivialTolerance)
         }
         let couplingOrders = (0..<n).filter { !reference.trivialCouplingOrders[$0] }
@@ -389,12 +387,11 @@ extension OrderConvergence {
         let onsetLevels = problem.onsets.map { levels.firstIndex(of: 1 - $0)! }
         let tracker = problem.measuresInformation ? InformationTracker(spins: n) : nil
         let crossings = ThresholdCrossings(distanceCount: distanceCount, thresholds: levels) { y in
-            let evaluation = objective.evaluate(Array(y))
-            let (couplings, moments) = couplingsAndMoments(evaluation)
-            let d = reference.distances(couplings: couplings, moments: moments)
+            let snapshot = ModelSnapshot(free: Array(y), workspace: workspace)
+            let d = reference.distances(couplings: snapshot.couplings, moments: snapshot.moments)
             var out = couplingOrders.map { d.couplings[$0] } + momentOrders.map { d.moments[$0] }
             if let tracker, let information {
-                let values = try tracker.perOrder(logProbabilities: evaluation.logProbabilities, spins: n)
+                let values = try tracker.perOrder(logProbabilities: snapshot.logProbabilities, spins: n)
                 let tube = information.tubeDistances(values), progress = information.progressDistances(values)
                 out += tubeOrders.map { tube[$0] } + progressOrders.map { progress[$0] }
             }

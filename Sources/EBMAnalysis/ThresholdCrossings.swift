@@ -11,6 +11,13 @@ import EBMSolvers
 /// located on each step's interpolating polynomial to CVODE's root tolerance
 /// (about `100 u (|t| + |h|)`); a crossing pair inside one step, where `g`
 /// has the same sign at both ends, is not seen (as with any root finder).
+/// A distance evaluated with rounding noise (the information's iterative
+/// projections) can make CVODE's root search see no sign change where `g`
+/// crossed 0 (a value re-evaluated near the root lands on the other side),
+/// so a distance may end below `ε` with its last downward crossing
+/// unreported: its time is then the last time `g` was evaluated above 0,
+/// which CVODE's steps and root searches bracket to within one step (near
+/// the root, to the root tolerance).
 ///
 /// The first downward crossing is kept as well (`firstTimes`): the onset
 /// `inf{ t : f_i(y(t)) ≤ ε }`, the first time a distance gets within `ε`.
@@ -28,6 +35,8 @@ public final class ThresholdCrossings {
     /// The first downward crossing of each root function (or `t0` when it
     /// starts below), kept whatever follows.
     private var firstDownward: [Double?]
+    /// The latest time each root function was evaluated above 0.
+    private var lastAbove: [Double?]
     public private(set) var rootCount = 0
 
     public init(distanceCount: Int, thresholds: [Double],
@@ -38,12 +47,15 @@ public final class ThresholdCrossings {
         self.distances = distances
         self.lastDownward = [Double?](repeating: nil, count: distanceCount * thresholds.count)
         self.firstDownward = lastDownward
+        self.lastAbove = lastDownward
     }
 
     /// `g = f_i - ε_j` for CVODE (`CVRootFn`).
     public var rootFunctions: RootFunctions {
-        RootFunctions(count: distanceCount * thresholds.count) { [self] _, y, g in
-            _ = g.update(from: try values(y))
+        RootFunctions(count: distanceCount * thresholds.count) { [self] t, y, g in
+            let v = try values(y)
+            for k in v.indices where v[k] > 0 { lastAbove[k] = max(lastAbove[k] ?? t, t) }
+            _ = g.update(from: v)
         }
     }
 
@@ -53,6 +65,7 @@ public final class ThresholdCrossings {
         let g = try values(y0)
         lastDownward = g.map { $0 < 0 ? t0 : nil }
         firstDownward = lastDownward
+        lastAbove = g.map { $0 > 0 ? t0 : nil }
         rootCount = 0
     }
 
@@ -68,13 +81,14 @@ public final class ThresholdCrossings {
 
     /// `times[i][j] = t_i(ε_j)`, or nil where `f_i` ends above `ε_j` (the
     /// signs at the final state decide, so that a root CVODE did not report
-    /// as such cannot leave a stale time).
+    /// as such cannot leave a stale time; ending below with its last
+    /// downward crossing unreported, the time is the last evaluation above).
     public func times(at finalState: [Double]) throws -> [[Double?]] {
         let g = try values(finalState)
         return (0..<distanceCount).map { i in
             (0..<thresholds.count).map { j in
                 let k = i * thresholds.count + j
-                return g[k] < 0 ? lastDownward[k] : nil
+                return g[k] < 0 ? (lastDownward[k] ?? lastAbove[k]) : nil
             }
         }
     }

@@ -53,14 +53,13 @@ public struct TrajectorySample: Sendable {
     /// The sample at the free parameters `free`, through `workspace`'s
     /// all-states passes (the kernels the flow's right-hand side runs).
     init(time: Double, free: [Double], workspace: ObjectiveWorkspace) {
-        free.withUnsafeBufferPointer { workspace.ensureEvaluated(at: $0) }
+        let snapshot = ModelSnapshot(free: free, workspace: workspace)
         self.time = time
         parameters = workspace.objective.fullParameters(free)
         loss = workspace.loss
         gradientNorm = Vector.norm(workspace.gradient)
-        let logZ = workspace.logPartition
-        couplings = Walsh.canonicalOrder(Distribution.couplings(logProbabilities: workspace.energyValues.map { -$0 - logZ }))
-        moments = Walsh.canonicalOrder(Distribution.moments(workspace.probabilityValues))
+        couplings = snapshot.couplings
+        moments = snapshot.moments
     }
 }
 

@@ -70,6 +70,27 @@ final class DampedRotation: DenseJacobianODESystem {
         }
     }
 
+    /// A distance that ends below ε with its last downward crossing not
+    /// reported (CVODE's root search saw no sign change: a noisy value near
+    /// the root) gets the last time it was evaluated above ε, not "never".
+    @Test func unreportedCrossingTakesTheLastEvaluationAbove() throws {
+        let crossings = ThresholdCrossings(distanceCount: 1, thresholds: [0.5, 0.1]) { y in [y[0]] }
+        var g = [Double](repeating: 0, count: 2)
+        func evaluate(_ t: Double, _ f: Double) throws {
+            try [f].withUnsafeBufferPointer { y in
+                try g.withUnsafeMutableBufferPointer { try crossings.rootFunctions.evaluate(t, y, $0) }
+            }
+        }
+        try crossings.start(at: 0, state: [1])
+        for (t, f) in [(1.0, 0.8), (2.0, 0.50000000000001), (2.5, 0.3)] { try evaluate(t, f) }  // 0.5 crossed, not reported
+        try evaluate(3, 0.2)
+        crossings.record(time: 3.5, directions: [0, -1])   // 0.1 crossed and reported
+        try evaluate(4, 0.05)
+        let times = try crossings.times(at: [0.05])
+        #expect(times[0] == [2, 3.5])
+        #expect(try crossings.times(at: [0.7])[0] == [nil, nil])
+    }
+
     /// n = 1, `ising(1)`: `dJ/dt = m* - tanh J` from 0 has the closed form
     /// `t(J) = (m J + log((m cosh J - sinh J)/m)) / (m² - 1)`, so
     /// `r_1 = ε` at `J = J_∞ (1 - ε)` and `d_1 = ε` at `tanh J = m (1 - ε)`.
