@@ -37,6 +37,8 @@ public final class ThresholdCrossings {
     private var firstDownward: [Double?]
     /// The latest time each root function was evaluated above 0.
     private var lastAbove: [Double?]
+    /// The earliest time each root function was evaluated below 0.
+    private var firstBelow: [Double?]
     public private(set) var rootCount = 0
 
     public init(distanceCount: Int, thresholds: [Double],
@@ -48,13 +50,17 @@ public final class ThresholdCrossings {
         self.lastDownward = [Double?](repeating: nil, count: distanceCount * thresholds.count)
         self.firstDownward = lastDownward
         self.lastAbove = lastDownward
+        self.firstBelow = lastDownward
     }
 
     /// `g = f_i - ε_j` for CVODE (`CVRootFn`).
     public var rootFunctions: RootFunctions {
         RootFunctions(count: distanceCount * thresholds.count) { [self] t, y, g in
             let v = try values(y)
-            for k in v.indices where v[k] > 0 { lastAbove[k] = max(lastAbove[k] ?? t, t) }
+            for k in v.indices {
+                if v[k] > 0 { lastAbove[k] = max(lastAbove[k] ?? t, t) }
+                if v[k] < 0 { firstBelow[k] = min(firstBelow[k] ?? t, t) }
+            }
             _ = g.update(from: v)
         }
     }
@@ -66,6 +72,7 @@ public final class ThresholdCrossings {
         lastDownward = g.map { $0 < 0 ? t0 : nil }
         firstDownward = lastDownward
         lastAbove = g.map { $0 > 0 ? t0 : nil }
+        firstBelow = lastDownward
         rootCount = 0
     }
 
@@ -94,9 +101,19 @@ public final class ThresholdCrossings {
     }
 
     /// `firstTimes[i][j] = inf{ t : f_i(y(t)) ≤ ε_j }`: the first downward
-    /// crossing, or nil where `f_i` never got within `ε_j`.
+    /// crossing, or nil where `f_i` never got within `ε_j`. A first crossing
+    /// CVODE did not report (noise near the root, as for `times(at:)`) is
+    /// bounded by the first evaluation below: the earlier of the two counts.
     public var firstTimes: [[Double?]] {
-        (0..<distanceCount).map { i in (0..<thresholds.count).map { j in firstDownward[i * thresholds.count + j] } }
+        (0..<distanceCount).map { i in
+            (0..<thresholds.count).map { j in
+                let k = i * thresholds.count + j
+                switch (firstDownward[k], firstBelow[k]) {
+                case let (root?, below?): return min(root, below)
+                case let (root, below): return root ?? below
+                }
+            }
+        }
     }
 
     /// `f_i - ε_j`, with an exact 0 (`f_i = ε_j`, which counts as within

@@ -72,7 +72,8 @@ final class DampedRotation: DenseJacobianODESystem {
 
     /// A distance that ends below ε with its last downward crossing not
     /// reported (CVODE's root search saw no sign change: a noisy value near
-    /// the root) gets the last time it was evaluated above ε, not "never".
+    /// the root) gets the last time it was evaluated above ε, not "never";
+    /// its onset, the first time it was evaluated below.
     @Test func unreportedCrossingTakesTheLastEvaluationAbove() throws {
         let crossings = ThresholdCrossings(distanceCount: 1, thresholds: [0.5, 0.1]) { y in [y[0]] }
         var g = [Double](repeating: 0, count: 2)
@@ -88,6 +89,8 @@ final class DampedRotation: DenseJacobianODESystem {
         try evaluate(4, 0.05)
         let times = try crossings.times(at: [0.05])
         #expect(times[0] == [2, 3.5])
+        // Onsets: 0.5 unreported, first seen below at 2.5; 0.1 reported at 3.5 (first seen below at 4).
+        #expect(crossings.firstTimes[0] == [2.5, 3.5])
         #expect(try crossings.times(at: [0.7])[0] == [nil, nil])
     }
 
