@@ -40,7 +40,8 @@ import EBMIO
     /// family mixed q_1 whatever beta said): on the triangle with couplings
     /// 0.5 at β the W = 0 branch point is μ* = c*/c(β), c(β) = (e^{2β} - 1)/(e^{2β} + 3)
     /// its pair correlation, c* = sinh²(0.5)/2. At β = 1.1375642438112454
-    /// (pair correlation 0.6857611) that is μ* = 0.19798463.
+    /// (pair correlation 0.6857611) that is μ* = 0.19798463; every branch
+    /// runs to the edge, mix = 1.
     @Test func mixContinuationUsesTheScenarioBeta() throws {
         let folder = temporaryFolder()
         let beta = 1.1375642438112454
@@ -50,6 +51,12 @@ import EBMIO
         try text.write(toFile: folder + "/mix.yaml", atomically: true, encoding: .utf8)
         let result = try runEbmflow(["run", folder + "/mix.yaml", "--output", folder + "/out", "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
+        let rows = try String(contentsOfFile: folder + "/out/bifurcation.dat", encoding: .utf8).split(separator: "\n")
+        #expect(!rows.contains { $0.contains("ended early") })
+        let data = rows.filter { !$0.hasPrefix("#") }.map { $0.split(separator: " ") }
+        for branch in ["0", "1", "2"] {
+            #expect(data.last { $0[0] == branch }?[1] == "1", "branch \(branch) ends on mix = 1")
+        }
         let points = try String(contentsOfFile: folder + "/out/bifurcation_points.dat", encoding: .utf8)
         let row = try #require(points.split(separator: "\n").first { $0.hasPrefix("0 branch-point ") })
         let found = try #require(Double(row.split(separator: " ")[2]))
