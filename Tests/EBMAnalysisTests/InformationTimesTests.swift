@@ -101,11 +101,7 @@ import Glibc
     /// samples): the last sample outside `[1-ε, 1+ε] I_k(p_∞)` comes before
     /// `t_I` and every sample from `t_I` on is inside.
     @Test func informationTimesAgreeWithTheSampledInformation() throws {
-        let target = try Target.random(spins: 4, seed: 7, orders: [1, 2, 3, 4], scales: [0.6, 0.4, 0.3, 0.2])
-        let model = RestrictedBoltzmannMachine(spins: 4, hidden: 4)
-        let objective = LearningObjective(model: model, target: target)
-        let theta0 = try Initialization.normal(scale: 1e-3, seed: 1).parameters(for: model)
-        let flow = GradientFlowProblem(objective: objective, initialParameters: theta0, endTime: 1e5, gradientTolerance: 1e-10)
+        let (model, flow) = try DemoFlow.problem()
         let method = GradientFlowMethod()
         let trajectory = try GradientFlow(problem: flow, method: method)
             .sampledTrajectory(TrajectorySampling(count: 400, spacing: .logarithmic(firstTime: 1e-3)))

@@ -187,11 +187,7 @@ final class DampedRotation: DenseJacobianODESystem {
     /// order (the learning hierarchy), and the coupling-based ones are
     /// reported whatever their order.
     @Test func rbmFromSmallInitialisationLearnsMomentsInOrder() throws {
-        let target = try Target.random(spins: 4, seed: 7, orders: [1, 2, 3, 4], scales: [0.6, 0.4, 0.3, 0.2])
-        let model = RestrictedBoltzmannMachine(spins: 4, hidden: 4)
-        let objective = LearningObjective(model: model, target: target)
-        let theta0 = try Initialization.normal(scale: 1e-3, seed: 1).parameters(for: model)
-        let flow = GradientFlowProblem(objective: objective, initialParameters: theta0, endTime: 1e5, gradientTolerance: 1e-10)
+        let flow = try DemoFlow.problem().flow
         let thresholds = [0.1, 0.01]
         let result = try OrderConvergence.solve(OrderConvergenceProblem(flow: flow, thresholds: thresholds), method: GradientFlowMethod())
         #expect(result.endpointDeviation == 0)

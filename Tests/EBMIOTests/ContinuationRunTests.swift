@@ -16,35 +16,15 @@ import EBMIO
 
     /// `mix` from 0.05 to 1.0 (once an abort: a step past 1.0 evaluated the
     /// target outside [0, 1]): every file is written, every branch ends on
-    /// exactly 1, and the branch point is reported.
-    @Test func mixContinuationToTheEdgeWritesEveryBranch() throws {
+    /// exactly 1, and the branch point is reported. The scenario's
+    /// `target.beta` applies under `mix` (it was once dropped: the family
+    /// mixed q_1 whatever beta said): on the triangle with couplings 0.5 at β
+    /// the W = 0 branch point is μ* = c*/c(β), c(β) = (e^{2β} - 1)/(e^{2β} + 3)
+    /// its pair correlation, c* = sinh²(0.5)/2: 0.2207718595 at β = 1, and
+    /// 0.19798463 at β = 1.1375642438112454 (pair correlation 0.6857611).
+    @Test(arguments: [(1.0, 0.2207718595), (1.1375642438112454, 0.19798463)])
+    func mixContinuationToTheEdgeWritesEveryBranch(beta: Double, expected: Double) throws {
         let folder = temporaryFolder()
-        let text = try Self.scenario([("parameter: beta", "parameter: mix"), ("from: 0.0", "from: 0.05"), ("to: 3.0", "to: 1.0"),
-                                      ("    curve: {parameter: mix, from: 1.0, to: 0.2}\n", "")])
-        try text.write(toFile: folder + "/mix.yaml", atomically: true, encoding: .utf8)
-        let result = try runEbmflow(["run", folder + "/mix.yaml", "--output", folder + "/out", "--quiet"])
-        #expect(result.status == 0, "\(result.stderr)")
-        let rows = try String(contentsOfFile: folder + "/out/bifurcation.dat", encoding: .utf8).split(separator: "\n")
-        #expect(!rows.contains { $0.contains("ended early") })
-        let data = rows.filter { !$0.hasPrefix("#") }.map { $0.split(separator: " ") }
-        for branch in ["0", "1", "2"] {
-            #expect(data.last { $0[0] == branch }?[1] == "1", "branch \(branch)")
-        }
-        let points = try String(contentsOfFile: folder + "/out/bifurcation_points.dat", encoding: .utf8)
-        #expect(points.contains("0 branch-point 0.22077185"))
-        let summary = try String(contentsOfFile: folder + "/out/summary.json", encoding: .utf8)
-        #expect(summary.contains("\"status\" : \"reachedBound\""))
-    }
-
-    /// The scenario's `target.beta` applies under `mix` (it was dropped: the
-    /// family mixed q_1 whatever beta said): on the triangle with couplings
-    /// 0.5 at β the W = 0 branch point is μ* = c*/c(β), c(β) = (e^{2β} - 1)/(e^{2β} + 3)
-    /// its pair correlation, c* = sinh²(0.5)/2. At β = 1.1375642438112454
-    /// (pair correlation 0.6857611) that is μ* = 0.19798463; every branch
-    /// runs to the edge, mix = 1.
-    @Test func mixContinuationUsesTheScenarioBeta() throws {
-        let folder = temporaryFolder()
-        let beta = 1.1375642438112454
         let text = try Self.scenario([("parameter: beta", "parameter: mix"), ("from: 0.0", "from: 0.05"), ("to: 3.0", "to: 1.0"),
                                       ("    curve: {parameter: mix, from: 1.0, to: 0.2}\n", ""),
                                       ("  kind: ising\n", "  kind: ising\n  beta: \(beta)\n")])
@@ -62,7 +42,9 @@ import EBMIO
         let found = try #require(Double(row.split(separator: " ")[2]))
         let c = (exp(2 * beta) - 1) / (exp(2 * beta) + 3), critical = (pow(cosh(0.5), 2) - 1) / 2
         #expect(abs(found - critical / c) < 1e-9, "\(found) vs \(critical / c)")
-        #expect(abs(found - 0.19798463) < 5e-9)
+        #expect(abs(found - expected) < 5e-9)
+        let summary = try String(contentsOfFile: folder + "/out/summary.json", encoding: .utf8)
+        #expect(summary.contains("\"status\" : \"reachedBound\""))
     }
 
     /// Five catalog starts, one unit each, on one thread: SIGINT once the
