@@ -130,12 +130,13 @@ public struct TwoParameterTargetFamily: Sendable {
     let base: Target
     /// The scenario's inverse temperature, used when `beta` is not one of the two.
     public let beta: Double
-    let counts: [Double]?
+    /// The one-parameter pseudocount family, when the pseudocount is one of the two.
+    let pseudocount: TargetFamily?
 
     public init(first: TargetFamily.Parameter, second: TargetFamily.Parameter, base: Target, beta: Double = 1,
                 counts: [Double]? = nil) throws {
         guard first != second else { throw TargetError("the two continuation parameters must differ") }
-        for p in [first, second] { _ = try TargetFamily(parameter: p, base: base, beta: beta, counts: counts) }
+        let families = try [first, second].map { try TargetFamily(parameter: $0, base: base, beta: beta, counts: counts) }
         let pair = [first, second]
         if pair.contains(.pseudocount) && !pair.contains(.mix) {
             throw TargetError("the pseudocount combines only with mix in two parameters")
@@ -145,7 +146,7 @@ public struct TwoParameterTargetFamily: Sendable {
         self.spins = base.spins
         self.base = base
         self.beta = beta
-        self.counts = counts
+        pseudocount = families.first { $0.parameter == .pseudocount }
     }
 
     private func value(_ p: TargetFamily.Parameter, _ λ: Double, _ μ: Double) -> Double? {
@@ -161,10 +162,7 @@ public struct TwoParameterTargetFamily: Sendable {
             for x in 0..<states { mean += r[x] * d[x] }
             return (0..<states).map { r[$0] * (d[$0] - mean) }
         }
-        if let α = value(.pseudocount, λ, μ) {
-            guard α >= 0 else { throw TargetError("the pseudocount must be >= 0, got \(α)") }
-            let c = counts!
-            let table = try TargetFamily(parameter: .pseudocount, base: base, beta: beta, counts: c)
+        if let table = pseudocount, let α = value(.pseudocount, λ, μ) {
             let tempered = try table.target(at: α)
             let r = tempered.probabilities
             let dr = table.derivative(at: α, target: tempered)
