@@ -74,7 +74,9 @@ public final class WorkFarm {
         let workers = Array(1..<session.size)
         var message = Self.encode(Int64(threads))
         message += task
-        for rank in workers { try session.send(message, to: rank, tag: Tag.task) }
+        // Rank 0 never blocks on a send: a rank that died would hold it
+        // there, deaf to the stop that the launcher's signal asks for.
+        var sends = try workers.map { try session.startSend(message, to: $0, tag: Tag.task) }
 
         var queue = units[...]
         var remaining = Set(units)
@@ -86,9 +88,9 @@ public final class WorkFarm {
 
         func answer(_ rank: Int) throws {
             if failure == nil, let unit = queue.popFirst() {
-                try session.send(Self.encode(Int64(unit)), to: rank, tag: Tag.assign)
+                sends.append(try session.startSend(Self.encode(Int64(unit)), to: rank, tag: Tag.assign))
             } else {
-                try session.send(Self.encode(-1), to: rank, tag: Tag.assign)
+                sends.append(try session.startSend(Self.encode(-1), to: rank, tag: Tag.assign))
                 retired[rank, default: 0] += 1
             }
         }
@@ -134,7 +136,8 @@ public final class WorkFarm {
                 pool.submit(unit)
                 localBusy += 1
             }
-            let drained = localBusy == 0 && retired.values.allSatisfy { $0 == threads }
+            sends = try sends.filter { try !$0.isComplete() }
+            let drained = localBusy == 0 && retired.values.allSatisfy { $0 == threads } && sends.isEmpty
             if drained && (remaining.isEmpty || failure != nil) { break }
             if !active { usleep(Self.pollInterval) }
         }

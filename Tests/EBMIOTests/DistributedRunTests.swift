@@ -20,9 +20,10 @@ let mpirunPath = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManage
 /// mpirun would never see the signal.
 @discardableResult
 func runUnderMPI(_ ranks: Int, _ arguments: [String], environment extra: [String: String] = [:],
-                 interruptWhenExists: String? = nil, killWorkerWhenExists: String? = nil) throws -> (status: Int32, stderr: String) {
+                 interruptWhenExists: String? = nil, killWorkerWhenExists: String? = nil,
+                 launcherOptions: [String] = []) throws -> (status: Int32, stderr: String) {
     let argv = [mpirunPath!, "--allow-run-as-root", "--oversubscribe", "--mca", "btl", "self,vader",
-                "--mca", "oob_tcp_if_include", "lo", "--mca", "btl_tcp_if_include", "lo"]
+                "--mca", "oob_tcp_if_include", "lo", "--mca", "btl_tcp_if_include", "lo"] + launcherOptions
         + extra.keys.sorted().flatMap { ["-x", $0] } + ["-np", "\(ranks)", ebmflowBinary] + arguments
     var environment = ProcessInfo.processInfo.environment
     environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
@@ -228,7 +229,12 @@ struct DistributedRunTests {
         let (scenario, serial) = Self.longReference
         let folder = temporaryFolder() + "/mpi"
         let checkpoint = folder + "/.checkpoint-basins.json"
-        let killed = try runUnderMPI(3, ["run", scenario, "--output", folder, "--quiet"], killWorkerWhenExists: checkpoint)
+        // The launcher ends the surviving ranks with SIGTERM and, after
+        // `odls_base_sigkill_timeout` (1 s by default), SIGKILL. Rank 0 then
+        // saves its checkpoint and explains; on a loaded machine that can
+        // take longer than a second, so the test gives it ten.
+        let killed = try runUnderMPI(3, ["run", scenario, "--output", folder, "--quiet"], killWorkerWhenExists: checkpoint,
+                                     launcherOptions: ["--mca", "odls_base_sigkill_timeout", "10"])
         #expect(killed.status != 0)
         #expect(killed.stderr.contains("--resume") && killed.stderr.contains("another rank died"), "\(killed.stderr)")
         #expect(FileManager.default.fileExists(atPath: checkpoint))
