@@ -32,6 +32,14 @@ public struct Parallelism: Sendable, Equatable {
             for chunk in 0..<count { body(chunk) }
             return
         }
+        let onTeam = KernelTeam.shared.run(workers: workers) { worker in
+            var chunk = worker
+            while chunk < count {
+                body(chunk)
+                chunk += workers
+            }
+        }
+        if onTeam { return }
         withoutActuallyEscaping(body) { body in
             let shared = ChunkBody(run: body)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
