@@ -7,13 +7,8 @@ public enum BLAS {
     /// kernels split their work into fixed chunks on their own threads; nested
     /// OpenBLAS threads would only spin against them, and their partition of
     /// a product depends on OPENBLAS_NUM_THREADS, which must not change bits.
-    /// The server threads OpenBLAS started when it loaded are ended too:
-    /// idle, they spin on `sched_yield` for about a tenth of a second after
-    /// their last job (and after loading), taking a core from the kernels.
-    /// A later `BLASThreads.set` above 1 starts them again.
     public static let singleThreaded: Void = {
         openblas_set_num_threads(1)
-        ebm_openblas_end_server_threads()
     }()
 
     /// C = alpha * op(A) * op(B) + beta * C   (cblas_dgemm)
