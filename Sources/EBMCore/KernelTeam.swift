@@ -3,16 +3,19 @@ import Glibc
 #endif
 import Synchronization
 
-/// Helper threads for the all-states kernels that wait for the next pass by
-/// spinning for a short while before they sleep.
+/// Helper threads for the all-states kernels' passes.
 ///
-/// An integrator calls a kernel pass every few tens of microseconds, with
+/// An integrator makes a kernel pass every few tens of microseconds, with
 /// its own serial work (CVODE's vectors, the linear solve) in between. A
-/// thread pool that puts its threads to sleep after each pass pays a
-/// wake-up in the kernel on every pass, which on a small model costs about
-/// what the second thread saves. The team's helpers keep watching for work
-/// for `spinNanoseconds` after each pass and then sleep on a condition, so
-/// an idle program takes no CPU.
+/// pool that puts its threads to sleep after each pass and then waits for
+/// them to wake pays a wake-up in the kernel on every pass, which on a
+/// small model costs about what the second thread saves. Here the caller
+/// never waits for a helper to wake: the chunks of a pass are claimed one
+/// at a time from a shared counter, by the caller and by whichever helpers
+/// are awake, so a pass that no helper joins is simply computed by the
+/// caller. Helpers keep watching for the next pass for `spinNanoseconds`
+/// after their last chunk and then sleep on a condition variable, so an
+/// idle program takes no CPU.
 ///
 /// One caller at a time: a caller that finds the team busy (another thread,
 /// or a pass started inside a pass) is told so and computes another way.
@@ -24,24 +27,28 @@ final class KernelTeam: @unchecked Sendable {
     static let shared = KernelTeam(helpers: max(0, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) - 1))
 
     /// How long an idle helper watches for the next pass before sleeping,
-    /// and how long a caller waits by spinning before it yields its core.
-    static let spinNanoseconds: UInt64 = 100_000
+    /// and how long a caller spins for a helper's last chunk before it
+    /// yields its core.
+    static let spinNanoseconds: UInt64 = 50_000
 
-    let helpers: Int
+    @usableFromInline let helpers: Int
     private let busy = Atomic<Bool>(false)
-    /// Bumped once per pass; helpers run the pass whose number they have not seen.
-    private let generation = Atomic<Int>(0)
-    /// Helpers still working on the current pass.
-    private let remaining = Atomic<Int>(0)
+    /// The pass (bits 40–63), its chunk count (bits 20–39) and the next
+    /// chunk to claim (bits 0–19), in one word: a claim is a
+    /// compare-and-swap that fails once the pass is over.
+    private let claims = Atomic<UInt64>(0)
+    /// Chunks of the current pass finished by helpers.
+    private let finishedByHelpers = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
+    private var pass: UInt64 = 0
     private var started = false
     private var mutex = pthread_mutex_t()
     private var wakeup = pthread_cond_t()
-
-    /// The current pass: the chunk body of worker `w` is `job(w)`; written
-    /// before `generation` is bumped (release) and read after it (acquire).
+    /// The current pass's chunk body: written before the pass is published
+    /// (release) and read by a helper only after it claimed a chunk of it.
     private var job: ((Int) -> Void)?
-    private var workers = 0
+
+    private static let fieldBits: UInt64 = 20, fieldMask: UInt64 = (1 << 20) - 1
 
     private init(helpers: Int) {
         self.helpers = helpers
@@ -49,86 +56,105 @@ final class KernelTeam: @unchecked Sendable {
         pthread_cond_init(&wakeup, nil)
     }
 
-    /// Runs `work(w)` for `w` in `0 ..< workers` (the caller takes `w = 0`)
-    /// and returns after all have finished; false, without running anything,
-    /// when the team is busy or has fewer than `workers - 1` helpers.
+    /// Runs `body(c)` for every chunk `c` in `0 ..< chunks`, on the caller
+    /// and the helpers, and returns after all have finished; false, without
+    /// running anything, when the team is busy, has no helpers or the pass
+    /// has more chunks than a claim can count.
     @usableFromInline
-    func run(workers: Int, _ work: (Int) -> Void) -> Bool {
-        guard workers - 1 <= helpers else { return false }
+    func run(chunks: Int, _ body: (Int) -> Void) -> Bool {
+        guard helpers > 0, chunks > 0, UInt64(chunks) <= Self.fieldMask else { return false }
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { busy.store(false, ordering: .releasing) }
         if !started { start() }
-        withoutActuallyEscaping(work) { work in
-            job = work
-            self.workers = workers
-            remaining.store(helpers, ordering: .relaxed)
-            generation.add(1, ordering: .sequentiallyConsistent)
+        withoutActuallyEscaping(body) { body in
+            job = body
+            finishedByHelpers.store(0, ordering: .relaxed)
+            pass = (pass + 1) & ((1 << 24) - 1)
+            let current = pass
+            claims.store(pass << (2 * Self.fieldBits) | UInt64(chunks) << Self.fieldBits, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                 pthread_mutex_lock(&mutex)
                 pthread_cond_broadcast(&wakeup)
                 pthread_mutex_unlock(&mutex)
             }
-            work(0)
-            Self.wait { remaining.load(ordering: .acquiring) == 0 }
+            var mine = 0
+            while let chunk = claim(in: current) {
+                body(chunk)
+                mine += 1
+            }
+            let theirs = chunks - mine
+            Self.spin(until: { finishedByHelpers.load(ordering: .acquiring) == theirs }, orYield: true)
             job = nil
         }
         return true
     }
 
+    /// The next unclaimed chunk of pass `current`, nil once all are claimed
+    /// or the pass is over.
+    private func claim(in current: UInt64) -> Int? {
+        var word = claims.load(ordering: .acquiring)
+        while true {
+            let next = word & Self.fieldMask, count = (word >> Self.fieldBits) & Self.fieldMask
+            guard word >> (2 * Self.fieldBits) == current, next < count else { return nil }
+            let (exchanged, seen) = claims.compareExchange(expected: word, desired: word + 1, ordering: .acquiringAndReleasing)
+            if exchanged { return Int(next) }
+            word = seen
+        }
+    }
+
     private func start() {
         started = true
-        for index in 1...max(helpers, 1) where index <= helpers {
+        for _ in 0..<helpers {
             var thread = pthread_t()
-            let context = Unmanaged.passRetained(Helper(team: self, index: index)).toOpaque()
+            let context = Unmanaged.passRetained(self).toOpaque()
             pthread_create(&thread, nil, { context in
-                let helper = Unmanaged<Helper>.fromOpaque(context!).takeRetainedValue()
-                helper.team.serve(index: helper.index)
+                Unmanaged<KernelTeam>.fromOpaque(context!).takeRetainedValue().serve()
                 return nil
             }, context)
             pthread_detach(thread)
         }
     }
 
-    private final class Helper {
-        let team: KernelTeam, index: Int
-        init(team: KernelTeam, index: Int) { self.team = team; self.index = index }
-    }
-
-    private func serve(index: Int) {
-        var seen = 0
+    private func serve() {
+        var done: UInt64 = 0
+        func currentPass() -> UInt64 { claims.load(ordering: .acquiring) >> (2 * Self.fieldBits) }
         while true {
-            if !Self.wait(until: { generation.load(ordering: .acquiring) != seen }, giveUp: true) {
+            if !Self.spin(until: { currentPass() != done }, orYield: false) {
                 pthread_mutex_lock(&mutex)
                 sleepers.add(1, ordering: .sequentiallyConsistent)
-                while generation.load(ordering: .sequentiallyConsistent) == seen { pthread_cond_wait(&wakeup, &mutex) }
+                while claims.load(ordering: .sequentiallyConsistent) >> (2 * Self.fieldBits) == done {
+                    pthread_cond_wait(&wakeup, &mutex)
+                }
                 sleepers.subtract(1, ordering: .sequentiallyConsistent)
                 pthread_mutex_unlock(&mutex)
             }
-            seen = generation.load(ordering: .acquiring)
-            if index < workers, let job { job(index) }
-            remaining.subtract(1, ordering: .releasing)
+            let current = currentPass()
+            while let chunk = claim(in: current) {
+                // The caller waits for this chunk, so `job` is this pass's.
+                job!(chunk)
+                finishedByHelpers.add(1, ordering: .releasing)
+            }
+            done = current
         }
     }
 
-    /// Spins until `condition` holds; after `spinNanoseconds` either gives
-    /// up (returns false) or keeps checking while yielding the core.
+    /// Spins until `condition` holds. After `spinNanoseconds` it either
+    /// gives up (returns false) or goes on checking between `sched_yield`s.
     @discardableResult
-    private static func wait(until condition: () -> Bool, giveUp: Bool = false) -> Bool {
+    private static func spin(until condition: () -> Bool, orYield: Bool) -> Bool {
         var spins = 0
         var deadline: UInt64 = 0
         while !condition() {
             spins += 1
-            guard spins & 255 == 0 else { continue }
+            guard spins & 63 == 0 else { continue }
             let now = monotonicNanoseconds()
             if deadline == 0 { deadline = now + spinNanoseconds } else if now > deadline {
-                if giveUp { return false }
+                if !orYield { return false }
                 sched_yield()
             }
         }
         return true
     }
-
-    private static func wait(_ condition: () -> Bool) { wait(until: condition) }
 
     private static func monotonicNanoseconds() -> UInt64 {
         var time = timespec()

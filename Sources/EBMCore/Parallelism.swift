@@ -23,8 +23,10 @@ public struct Parallelism: Sendable, Equatable {
     public static let automatic = Parallelism(threads: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     /// Runs `body(chunk)` for every chunk in `0 ..< count`, on up to
-    /// `threads` threads (chunks dealt round-robin; `body` must only write
-    /// what belongs to its chunk).
+    /// `threads` threads (`body` must only write what belongs to its
+    /// chunk): on the kernel team when `threads` covers every core and the
+    /// team is free (chunks claimed one at a time), otherwise on Dispatch's
+    /// threads (chunks dealt round-robin).
     @inlinable
     public func forEachChunk(_ count: Int, _ body: (Int) -> Void) {
         let workers = min(threads, count)
@@ -32,14 +34,9 @@ public struct Parallelism: Sendable, Equatable {
             for chunk in 0..<count { body(chunk) }
             return
         }
-        let onTeam = KernelTeam.shared.run(workers: workers) { worker in
-            var chunk = worker
-            while chunk < count {
-                body(chunk)
-                chunk += workers
-            }
-        }
-        if onTeam { return }
+        // The team has a helper per core beyond the caller's: it serves
+        // callers allowed that many threads (`.automatic`).
+        if threads > KernelTeam.shared.helpers, KernelTeam.shared.run(chunks: count, body) { return }
         withoutActuallyEscaping(body) { body in
             let shared = ChunkBody(run: body)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
