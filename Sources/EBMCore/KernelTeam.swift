@@ -17,12 +17,14 @@ import Synchronization
 /// after their last chunk and then sleep on a condition variable, so an
 /// idle program takes no CPU.
 ///
-/// One caller at a time: a caller that finds the team busy (another thread,
-/// or a pass started inside a pass) is told so and computes another way.
-/// Which thread computes which chunk never changes a result (`Parallelism`).
+/// A pass asks for at most `threads` threads, the caller's included; the
+/// helpers beyond that leave it alone. One caller at a time: a caller that
+/// finds the team busy (another thread, or a pass started inside a pass) is
+/// told so and computes another way. Which thread computes which chunk
+/// never changes a result (`Parallelism`).
 @usableFromInline
 final class KernelTeam: @unchecked Sendable {
-    /// One helper per online core beyond the caller's.
+    /// One helper per online core beyond the caller's, started with it.
     @usableFromInline
     static let shared = KernelTeam(helpers: max(0, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) - 1))
 
@@ -31,7 +33,7 @@ final class KernelTeam: @unchecked Sendable {
     /// yields its core.
     static let spinNanoseconds: UInt64 = 50_000
 
-    @usableFromInline let helpers: Int
+    let helpers: Int
     private let busy = Atomic<Bool>(false)
     /// The pass (bits 40–63), its chunk count (bits 20–39) and the next
     /// chunk to claim (bits 0–19), in one word: a claim is a
@@ -40,8 +42,9 @@ final class KernelTeam: @unchecked Sendable {
     /// Chunks of the current pass finished by helpers.
     private let finishedByHelpers = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
+    /// Helpers the current pass may use (those numbered below it).
+    private let participants = Atomic<Int>(0)
     private var pass: UInt64 = 0
-    private var started = false
     private var mutex = pthread_mutex_t()
     private var wakeup = pthread_cond_t()
     /// The current pass's chunk body: written before the pass is published
@@ -54,20 +57,35 @@ final class KernelTeam: @unchecked Sendable {
         self.helpers = helpers
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&wakeup, nil)
+        for index in 0..<helpers {
+            var thread = pthread_t()
+            let context = Unmanaged.passRetained(Helper(team: self, index: index)).toOpaque()
+            pthread_create(&thread, nil, { context in
+                let helper = Unmanaged<Helper>.fromOpaque(context!).takeRetainedValue()
+                helper.team.serve(index: helper.index)
+                return nil
+            }, context)
+            pthread_detach(thread)
+        }
     }
 
-    /// Runs `body(c)` for every chunk `c` in `0 ..< chunks`, on the caller
-    /// and the helpers, and returns after all have finished; false, without
-    /// running anything, when the team is busy, has no helpers or the pass
-    /// has more chunks than a claim can count.
+    private final class Helper {
+        let team: KernelTeam, index: Int
+        init(team: KernelTeam, index: Int) { self.team = team; self.index = index }
+    }
+
+    /// Runs `body(c)` for every chunk `c` in `0 ..< chunks` on the caller
+    /// and up to `threads - 1` helpers, and returns after all have finished;
+    /// false, without running anything, when the team is busy, there is no
+    /// helper to use or the pass has more chunks than a claim can count.
     @usableFromInline
-    func run(chunks: Int, _ body: (Int) -> Void) -> Bool {
-        guard helpers > 0, chunks > 0, UInt64(chunks) <= Self.fieldMask else { return false }
+    func run(chunks: Int, threads: Int, _ body: (Int) -> Void) -> Bool {
+        guard helpers > 0, threads > 1, chunks > 0, UInt64(chunks) <= Self.fieldMask else { return false }
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { busy.store(false, ordering: .releasing) }
-        if !started { start() }
         withoutActuallyEscaping(body) { body in
             job = body
+            participants.store(threads - 1, ordering: .relaxed)
             finishedByHelpers.store(0, ordering: .relaxed)
             pass = (pass + 1) & ((1 << 24) - 1)
             let current = pass
@@ -102,20 +120,7 @@ final class KernelTeam: @unchecked Sendable {
         }
     }
 
-    private func start() {
-        started = true
-        for _ in 0..<helpers {
-            var thread = pthread_t()
-            let context = Unmanaged.passRetained(self).toOpaque()
-            pthread_create(&thread, nil, { context in
-                Unmanaged<KernelTeam>.fromOpaque(context!).takeRetainedValue().serve()
-                return nil
-            }, context)
-            pthread_detach(thread)
-        }
-    }
-
-    private func serve() {
+    private func serve(index: Int) {
         var done: UInt64 = 0
         func currentPass() -> UInt64 { claims.load(ordering: .acquiring) >> (2 * Self.fieldBits) }
         while true {
@@ -129,7 +134,8 @@ final class KernelTeam: @unchecked Sendable {
                 pthread_mutex_unlock(&mutex)
             }
             let current = currentPass()
-            while let chunk = claim(in: current) {
+            // A helper the pass may not use finds nothing to claim.
+            while index < participants.load(ordering: .relaxed), let chunk = claim(in: current) {
                 // The caller waits for this chunk, so `job` is this pass's.
                 job!(chunk)
                 finishedByHelpers.add(1, ordering: .releasing)

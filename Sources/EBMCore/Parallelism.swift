@@ -24,9 +24,8 @@ public struct Parallelism: Sendable, Equatable {
 
     /// Runs `body(chunk)` for every chunk in `0 ..< count`, on up to
     /// `threads` threads (`body` must only write what belongs to its
-    /// chunk): on the kernel team when `threads` covers every core and the
-    /// team is free (chunks claimed one at a time), otherwise on Dispatch's
-    /// threads (chunks dealt round-robin).
+    /// chunk): on the kernel team when it is free (chunks claimed one at a
+    /// time), otherwise on Dispatch's threads (chunks dealt round-robin).
     @inlinable
     public func forEachChunk(_ count: Int, _ body: (Int) -> Void) {
         let workers = min(threads, count)
@@ -34,9 +33,7 @@ public struct Parallelism: Sendable, Equatable {
             for chunk in 0..<count { body(chunk) }
             return
         }
-        // The team has a helper per core beyond the caller's: it serves
-        // callers allowed that many threads (`.automatic`).
-        if threads > KernelTeam.shared.helpers, KernelTeam.shared.run(chunks: count, body) { return }
+        if KernelTeam.shared.run(chunks: count, threads: workers, body) { return }
         withoutActuallyEscaping(body) { body in
             let shared = ChunkBody(run: body)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in

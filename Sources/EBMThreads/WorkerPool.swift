@@ -5,9 +5,10 @@ import Foundation
 /// Each thread makes its own worker when it starts (its own solver memory
 /// and SUNDIALS context: nothing is shared between threads), then takes
 /// units from the inbox in submission order; results wait in an outbox
-/// until the owner takes them. This is the one thread pool of ebmflow:
+/// until the owner takes them. This is the one pool for units of work:
 /// the local scheduler of long analyses and each MPI rank's compute
-/// threads both run on it.
+/// threads both run on it. (The chunks inside one all-states pass run on
+/// EBMCore's `KernelTeam`, built for passes a few microseconds apart.)
 public final class WorkerPool<Output>: @unchecked Sendable {
     /// Computes one unit (a basin row, a Newton start, a sweep member).
     public typealias Worker = (Int) throws -> Output
