@@ -53,6 +53,9 @@ final class KernelTeam: @unchecked Sendable {
 
     private static let fieldBits: UInt64 = 20, fieldMask: UInt64 = (1 << 20) - 1
 
+    /// The pass number held in a `claims` word.
+    private static func pass(of word: UInt64) -> UInt64 { word >> (2 * fieldBits) }
+
     private init(helpers: Int) {
         self.helpers = helpers
         pthread_mutex_init(&mutex, nil)
@@ -113,7 +116,7 @@ final class KernelTeam: @unchecked Sendable {
         var word = claims.load(ordering: .acquiring)
         while true {
             let next = word & Self.fieldMask, count = (word >> Self.fieldBits) & Self.fieldMask
-            guard word >> (2 * Self.fieldBits) == current, next < count else { return nil }
+            guard Self.pass(of: word) == current, next < count else { return nil }
             let (exchanged, seen) = claims.compareExchange(expected: word, desired: word + 1, ordering: .acquiringAndReleasing)
             if exchanged { return Int(next) }
             word = seen
@@ -122,14 +125,12 @@ final class KernelTeam: @unchecked Sendable {
 
     private func serve(index: Int) {
         var done: UInt64 = 0
-        func currentPass() -> UInt64 { claims.load(ordering: .acquiring) >> (2 * Self.fieldBits) }
+        func currentPass() -> UInt64 { Self.pass(of: claims.load(ordering: .acquiring)) }
         while true {
             if !Self.spin(until: { currentPass() != done }, orYield: false) {
                 pthread_mutex_lock(&mutex)
                 sleepers.add(1, ordering: .sequentiallyConsistent)
-                while claims.load(ordering: .sequentiallyConsistent) >> (2 * Self.fieldBits) == done {
-                    pthread_cond_wait(&wakeup, &mutex)
-                }
+                while Self.pass(of: claims.load(ordering: .sequentiallyConsistent)) == done { pthread_cond_wait(&wakeup, &mutex) }
                 sleepers.subtract(1, ordering: .sequentiallyConsistent)
                 pthread_mutex_unlock(&mutex)
             }
