@@ -203,6 +203,7 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
         return index
     }
 
+    @discardableResult
     func consider(_ record: NewtonRecord, method: String, start: Int) throws -> Int? {
         switch record.outcome {
         case let .solved(value): return try consider(value, error: nil, method: method, start: start)
