@@ -155,7 +155,7 @@ public final class CVodeIntegrator: SundialsMemoryOwner, SundialsCounters {
 
         switch method.linearSolver {
         case .dense, .cvodeDense:
-            matrix = try allocated(SUNDenseMatrix(n, n, context), "SUNDenseMatrix")
+            matrix = try allocated(SerialOperations.newDenseMatrix(rows: n, columns: n, context: context), "SUNDenseMatrix")
             if method.linearSolver == .dense, let context {
                 linearSolver = try allocated(
                     NewtonMatrixLinearSolver.make(dimension: dimension, context: context), "SUNLinSolNewEmpty")

@@ -69,8 +69,8 @@ public final class KINSOLSolver: SundialsMemoryOwner, SundialsCounters {
 
         let n = sunindextype(dimension)
         try check(SUNContext_Create(nil, &context), "SUNContext_Create", table: .generic)
-        stateVector = try allocated(N_VNew_Serial(n, context), "N_VNew_Serial")
-        scaleVector = try allocated(N_VNew_Serial(n, context), "N_VNew_Serial")
+        stateVector = try allocated(SerialOperations.newVector(length: n, context: context), "N_VNew_Serial")
+        scaleVector = try allocated(SerialOperations.newVector(length: n, context: context), "N_VNew_Serial")
         N_VConst(1, scaleVector)
 
         memory = try allocated(KINCreate(context), "KINCreate")
@@ -85,14 +85,14 @@ public final class KINSOLSolver: SundialsMemoryOwner, SundialsCounters {
         }
         if let constraints, constraints.contains(where: { $0 != .unconstrained }) {
             // KINSOL copies the constraints into its own vector.
-            let vector = try allocated(N_VNew_Serial(n, context), "N_VNew_Serial")
+            let vector = try allocated(SerialOperations.newVector(length: n, context: context), "N_VNew_Serial")
             defer { N_VDestroy(vector) }
             _ = mutableEntries(of: vector, count: dimension).update(from: constraints.map(\.rawValue))
             try check(KINSetConstraints(memory, vector), "KINSetConstraints")
         }
         try check(KINInit(memory, KINSOLCallbacks.residual, stateVector), "KINInit")
 
-        matrix = try allocated(SUNDenseMatrix(n, n, context), "SUNDenseMatrix")
+        matrix = try allocated(SerialOperations.newDenseMatrix(rows: n, columns: n, context: context), "SUNDenseMatrix")
         linearSolver = try allocated(SUNLinSol_Dense(stateVector, matrix, context), "SUNLinSol_Dense")
         try check(
             KINSetLinearSolver(memory, linearSolver, matrix), "KINSetLinearSolver", table: .linearSolverInterface)

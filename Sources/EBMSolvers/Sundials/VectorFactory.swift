@@ -30,14 +30,15 @@ public protocol VectorFactory {
     func agreed(_ flag: Int32) -> Int32?
 }
 
-/// One process's vectors (`N_VNew_Serial`).
+/// One process's vectors (`N_VNew_Serial`, with the operations of
+/// `SerialOperations`).
 public struct SerialVectors: VectorFactory {
     public init() {}
     public var communicator: UnsafeMutableRawPointer? { nil }
     public var constructorName: String { "N_VNew_Serial" }
     public var isSerial: Bool { true }
     public func makeVector(localLength: Int, context: OpaquePointer) -> UnsafeMutableRawPointer? {
-        N_VNew_Serial(sunindextype(localLength), context).map { UnsafeMutableRawPointer($0) }
+        SerialOperations.newVector(length: sunindextype(localLength), context: context).map { UnsafeMutableRawPointer($0) }
     }
     public func agreed(_ flag: Int32) -> Int32? { nil }
 }
