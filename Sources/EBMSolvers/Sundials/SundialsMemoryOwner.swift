@@ -42,12 +42,15 @@ extension SundialsMemoryOwner {
     /// The one gate every SUNDIALS return flag passes through: 0 and positive
     /// (informational) flags return, failures throw a `SundialsError` carrying
     /// the function, the flag's name, the position (CVODE's time and step
-    /// size) and the error a callback stored during the call.
+    /// size) and the error a callback stored during the call. `detail` is
+    /// formed only for a failure (a check runs after every CVODE step).
     @discardableResult
-    func check(_ flag: Int32, _ function: String, table: FlagTable = .solver, detail: String? = nil) throws -> Int32 {
+    func check(
+        _ flag: Int32, _ function: String, table: FlagTable = .solver, detail: @autoclosure () -> String? = nil
+    ) throws -> Int32 {
         let failed = table == .generic ? flag != 0 : flag < 0
         guard failed else { return flag }
-        throw failure(flag, function, table: table, detail: detail)
+        throw failure(flag, function, table: table, detail: detail())
     }
 
     /// The `SundialsError` for a failure flag.
