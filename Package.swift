@@ -65,7 +65,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "EBMCoreTests", dependencies: ["EBMCore", "EBMLinearAlgebra"]),
-        .testTarget(name: "EBMSolversTests", dependencies: ["EBMSolvers", "EBMLinearAlgebra"]),
+        .testTarget(name: "EBMSolversTests", dependencies: ["EBMSolvers", "EBMLinearAlgebra", "CSundials"]),
         .testTarget(name: "EBMScenarioTests", dependencies: ["EBMScenario"]),
         .testTarget(name: "EBMAnalysisTests", dependencies: ["EBMAnalysis", "EBMSolvers", "EBMCore", "EBMLinearAlgebra"]),
         .testTarget(name: "EBMIOTests", dependencies: ["EBMIO", "EBMAnalysis", "EBMCore", "EBMScenario"]),

@@ -14,9 +14,12 @@ import CSundials
 /// Each operation does the arithmetic of the library's, in the same order,
 /// with the same special cases (`N_VLinearSum` with a = ±1 or a = ±b), so
 /// every result is the same to the last bit; `SerialOperationsTests`
-/// compares each one with the library's on the same inputs. Fused and
-/// vector-array operations stay unset, as the library leaves them, so
-/// CVODE composes them from these as before.
+/// compares each one with the library's on the same inputs. (Where both
+/// operands of one operation are NaN, which of the two NaNs comes out is
+/// the compiler's choice, in C as in Swift; a NaN is a NaN either way.)
+/// Fused and vector-array operations stay unset, as the library leaves
+/// them, so CVODE composes them from these as before. Vectors and matrices
+/// without entries keep the library's operations (these read entry 0).
 ///
 /// Vectors cloned from one that has these operations (CVODE's work vectors
 /// are all clones of the state vector) copy its table; a dense matrix's
@@ -26,7 +29,7 @@ enum SerialOperations {
     /// cannot be allocated.
     static func newVector(length: sunindextype, context: SUNContext?) -> N_Vector? {
         guard let vector = N_VNew_Serial(length, context) else { return nil }
-        install(on: vector)
+        if length > 0 { install(on: vector) }
         return vector
     }
 
@@ -34,11 +37,12 @@ enum SerialOperations {
     /// if it cannot be allocated.
     static func newDenseMatrix(rows: sunindextype, columns: sunindextype, context: SUNContext?) -> SUNMatrix? {
         guard let matrix = SUNDenseMatrix(rows, columns, context) else { return nil }
-        install(on: matrix)
+        if rows > 0 && columns > 0 { install(on: matrix) }
         return matrix
     }
 
-    /// Installs the operations in `vector`'s table (a serial vector).
+    /// Installs the operations in `vector`'s table (a serial vector with
+    /// at least one entry).
     static func install(on vector: N_Vector) {
         let ops = vector.pointee.ops!
         ops.pointee.nvlinearsum = linearSum
@@ -59,6 +63,9 @@ enum SerialOperations {
         ops.pointee.nvminlocal = minimum
         ops.pointee.nvl1norm = l1Norm
         ops.pointee.nvl1normlocal = l1Norm
+        ops.pointee.nvwl2norm = weightedL2Norm
+        ops.pointee.nvconstrmask = constraintMask
+        ops.pointee.nvconstrmasklocal = constraintMask
         ops.pointee.nvcompare = compare
         ops.pointee.nvinvtest = inverseTest
         ops.pointee.nvinvtestlocal = inverseTest
@@ -181,6 +188,25 @@ enum SerialOperations {
         return noZero
     }
 
+    /// m_i = 1 where x_i breaks the constraint c_i (c = ±2: x ≷ 0 strictly;
+    /// c = ±1: x ≷ 0 or x = 0; c = 0: none), else 0; false if any does.
+    static let constraintMask: @convention(c) (N_Vector?, N_Vector?, N_Vector?) -> Int32 = { c, x, m in
+        let (xd, n) = entries(x)
+        let (cd, _) = entries(c)
+        let (md, _) = entries(m)
+        var broken = false
+        for i in 0..<n {
+            md[i] = 0
+            if cd[i] == 0 { continue }
+            let product = xd[i] * cd[i]
+            if (abs(cd[i]) > 1.5 && product <= 0) || (abs(cd[i]) > 0.5 && product < 0) {
+                md[i] = 1
+                broken = true
+            }
+        }
+        return broken ? 0 : 1
+    }
+
     // MARK: reductions, summed left to right as the library does
 
     static let dotProduct: @convention(c) (N_Vector?, N_Vector?) -> Double = { x, y in
@@ -216,6 +242,12 @@ enum SerialOperations {
         let (_, n) = entries(x)
         let mean = weightedSquareSum(x, w) / Double(n)
         return mean <= 0 ? 0 : mean.squareRoot()
+    }
+
+    /// sqrt(Σ_i (x_i w_i)²), 0 when the sum is not positive (KINSOL's norm).
+    static let weightedL2Norm: @convention(c) (N_Vector?, N_Vector?) -> Double = { x, w in
+        let sum = weightedSquareSum(x, w)
+        return sum <= 0 ? 0 : sum.squareRoot()
     }
 
     static let minimum: @convention(c) (N_Vector?) -> Double = { x in
