@@ -1,21 +1,24 @@
 /// The `basins` analysis (docs/analyses.md, basins): integrate from every point of a
 /// grid on a plane until `|∇L| < tolerance` (or, with `certify`, until the
 /// start enters a region certified to lie in a known attractor's basin),
-/// going on past `t_max` up to `t_limit` while a start is still moving and
-/// not escaping, and label each point with the fixed point it reaches.
+/// going on past `t_max` up to `t_limit` while a start is still moving
+/// (escapes are told apart there, over the last decade), and label each
+/// point with the fixed point it reaches.
 public struct BasinsSpecification: Sendable, Equatable {
     public var plane: PlaneSpecification
     public var range: PlaneRange
     /// Grid points per axis, at least 2 each.
     public var resolution: GridSize
-    /// `t_max`: the time limit of each integration; positive.
+    /// `t_max`: the time by which a start is expected to arrive; one still
+    /// moving goes on to `t_limit` (with `t_limit = t_max`, the time limit
+    /// of each integration, as in 0.1); positive, at most 1e300.
     public var maximumTime: Double
     /// `tol`: `|∇L|` below which an integration has arrived; positive.
     public var tolerance: Double
     /// `label_by`: what makes two end points the same attractor.
     public var labelBy: Labelling
-    /// `t_limit`: how long a start still moving (and not escaping) at
-    /// `t_max` goes on; at least `t_max`; default `100 t_max`.
+    /// `t_limit`: how long a start still moving at `t_max` goes on, and
+    /// where escapes are told apart; at least `t_max`; default `100 t_max`.
     public var limitTime: Double
     /// `certify`: stop a start once it enters a certified region of a
     /// known attractor's basin (default true).
@@ -60,13 +63,17 @@ extension BasinsSpecification {
             .flatMap { PlaneSpecification.decode($0, reader: reader) }
         let range = map["range"].flatMap { PlaneRange.decode($0, reader: reader) }
         let resolution = map["resolution"].flatMap { GridSize.decode($0, minimum: 2, reader: reader) }
-        let maximumTime = reader.value(map["t_max"], reader.number, positive)
+        let maximumTime = reader.value(map["t_max"], reader.number) { t in
+            positive(t) ?? (t <= 1e300 ? nil : "must be at most 1e300 (t_limit defaults to 100 t_max)")
+        }
         let tolerance = reader.value(map["tol"], reader.number, positive)
         let labelBy: Labelling? = reader.value(map["label_by"]) { reader.choice($0, "label_by") }
         let defaults = BasinsSpecification(plane: .fixedPoints([]), maximumTime: maximumTime ?? 1e4)
+        // Compared with t_max only when t_max itself is valid (or absent).
+        let maximumTimeValid = map["t_max"] == nil || maximumTime != nil
         let limitTime = reader.value(map["t_limit"], reader.number) { limit in
-            limit >= defaults.maximumTime ? nil
-                : "t_limit must be at least t_max = \(ScenarioReader.format(defaults.maximumTime)) (starts go on past t_max up to t_limit)"
+            positive(limit) ?? (limit >= defaults.maximumTime || !maximumTimeValid ? nil
+                : "t_limit must be at least t_max = \(ScenarioReader.format(defaults.maximumTime)) (starts go on past t_max up to t_limit)")
         }
         let certify = reader.value(map["certify"]) { reader.word($0, "certify", choices: ["true", "false"]) }
         let refine = reader.value(map["refine"]) { reader.word($0, "refine", choices: ["true", "false"]) }

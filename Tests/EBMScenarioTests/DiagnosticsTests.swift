@@ -33,6 +33,34 @@ struct DiagnosticsTests {
                 + "(valid keys: kind, frozen, hidden, units)")
     }
 
+    /// `background: basins` needs a basins analysis on the portrait's plane
+    /// and range; an invalid `t_max` is reported alone (t_limit is not
+    /// compared with a default it never had), and one so large that the
+    /// default t_limit would be infinite is refused.
+    @Test func basinsAndPortraitConsistency() throws {
+        let head = "spins: 3\ntarget: {kind: parity, strength: 1}\nmodel: {kind: rbm, hidden: 1}\nanalyses:\n"
+        let portrait = "  portrait:\n    plane: {x: \"W[0,0]\", y: \"b[0]\"}\n    background: basins\n"
+        func diagnostics(_ analyses: String) throws -> [ScenarioDiagnostic] {
+            do {
+                _ = try Scenario.parse(yaml: head + analyses, fileName: "s.yaml")
+                return []
+            } catch let error as ScenarioError {
+                return error.diagnostics
+            }
+        }
+        let alone = try diagnostics(portrait)
+        #expect(alone.map(\.keyPath) == ["analyses.portrait.background"] && alone.first?.line == 7)
+        #expect(alone.first?.message.contains("background: none") == true)
+        let elsewhere = try diagnostics(portrait + "  basins:\n    plane: {x: \"W[0,0]\", y: \"a[0]\"}\n")
+        #expect(elsewhere.map(\.keyPath) == ["analyses.portrait.background"])
+        let same = try diagnostics(portrait + "  basins:\n    plane: {x: \"W[0,0]\", y: \"b[0]\"}\n    range: {x: [-2, 2], y: [-2, 2]}\n")
+        #expect(same.isEmpty)
+        let badTime = try diagnostics("  basins:\n    plane: {x: \"W[0,0]\", y: \"b[0]\"}\n    t_max: -1\n    t_limit: 100\n")
+        #expect(badTime.map(\.keyPath) == ["analyses.basins.t_max"])
+        let huge = try diagnostics("  basins:\n    plane: {x: \"W[0,0]\", y: \"b[0]\"}\n    t_max: 1.0e308\n")
+        #expect(huge.map(\.keyPath) == ["analyses.basins.t_max"] && huge.first?.message.contains("1e300") == true)
+    }
+
     @Test func theScaleMessageReadsAsTheBriefShowsIt() throws {
         let text = "spins: 4\ntarget:\n  kind: random\n  seed: 1\n  orders: [1, 2, 3, 4]\n  scale: [0.6, 0.4, 0.3]\nmodel: {kind: ising}"
         let error = try #require(throws: ScenarioError.self) {
