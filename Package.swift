@@ -35,6 +35,14 @@ let cpuTuning: [SwiftSetting] = {
     #endif
 }()
 
+/// The numerical targets' release builds drop Swift's dynamic exclusivity
+/// checks (`swift_beginAccess` on every class property a step touches):
+/// debug builds, which the tests run, keep them and would trap on a
+/// violation.
+let numericalTuning: [SwiftSetting] = cpuTuning + [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "ebmflow",
     platforms: [.macOS(.v13)],
@@ -53,12 +61,12 @@ let package = Package(
         .target(name: "EBMThreads"),
         .target(name: "EBMDistributed", dependencies: ["CMPI", "EBMThreads"]),
         .systemLibrary(name: "CSundialsParallel", pkgConfig: "ompi-c", providers: [.apt(["libsundials-dev", "libopenmpi-dev"])]),
-        .target(name: "EBMFullModel", dependencies: ["CSundialsParallel", "EBMDistributed", "EBMCore", "EBMSolvers"], swiftSettings: cpuTuning),
-        .target(name: "EBMLinearAlgebra", dependencies: ["CLapack"], swiftSettings: cpuTuning),
-        .target(name: "EBMCore", dependencies: ["EBMLinearAlgebra"], swiftSettings: cpuTuning),
-        .target(name: "EBMSolvers", dependencies: ["CSundials", "EBMLinearAlgebra"], swiftSettings: cpuTuning),
+        .target(name: "EBMFullModel", dependencies: ["CSundialsParallel", "EBMDistributed", "EBMCore", "EBMSolvers"], swiftSettings: numericalTuning),
+        .target(name: "EBMLinearAlgebra", dependencies: ["CLapack"], swiftSettings: numericalTuning),
+        .target(name: "EBMCore", dependencies: ["EBMLinearAlgebra"], swiftSettings: numericalTuning),
+        .target(name: "EBMSolvers", dependencies: ["CSundials", "EBMLinearAlgebra"], swiftSettings: numericalTuning),
         .target(name: "EBMScenario", dependencies: ["Yams"]),
-        .target(name: "EBMAnalysis", dependencies: ["EBMSolvers", "EBMCore", "EBMLinearAlgebra", "EBMThreads"], swiftSettings: cpuTuning),
+        .target(name: "EBMAnalysis", dependencies: ["EBMSolvers", "EBMCore", "EBMLinearAlgebra", "EBMThreads"], swiftSettings: numericalTuning),
         .target(name: "EBMIO", dependencies: ["EBMAnalysis", "EBMCore", "EBMSolvers", "EBMLinearAlgebra", "EBMScenario", "EBMDistributed", "EBMFullModel"]),
         .executableTarget(name: "ebmflow", dependencies: [
             "EBMIO", "EBMAnalysis", "EBMCore", "EBMDistributed", "EBMLinearAlgebra", "EBMScenario",
