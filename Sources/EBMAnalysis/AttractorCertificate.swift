@@ -6,70 +6,57 @@ import EBMLinearAlgebra
 /// whose trajectory enters it is labelled at once with `representative`'s
 /// attractor instead of being integrated to `|∇L| < tol`.
 ///
-/// - Ball (any labelling): `|θ − θ_r| < radius` around a polished sink θ_r.
-///   With `M` a global bound on the Hessian's variation,
-///   `‖∇²L(θ) − ∇²L(θ')‖₂ ≤ M |θ − θ'|` (`hessianVariationBound`), and
-///   `λ = λ_min(∇²L(θ_r)) > 0`: on `B(θ_r, R)`, `R = λ / 2M`, the Hessian is
-///   `≥ μ = λ/2`, so L is μ-strongly convex there and its minimiser θ*
-///   lies within `ε = |∇L(θ_r)| / μ` of θ_r. On `B(θ*, R − ε)` the flow
-///   satisfies `d|θ − θ*|²/dt = −2 (θ − θ*)·∇L ≤ −2μ |θ − θ*|²`: the ball
-///   is forward-invariant and all of it flows to θ*. `radius = R − 2ε`, so
-///   a θ in the certified ball is in `B(θ*, R − ε)`.
-/// - Loss (`label_by: effective_model` only): `L(θ) < lossBound` for the
-///   data-consistent class (KL = 0 up to the classification tolerance).
-///   KL never increases along the flow, so a trajectory with `KL < δ` can
-///   only end at a fixed point where `KL < δ`, or escape. δ is half the
-///   smallest KL of the other fixed points known (survey and catalog), so
-///   of the known fixed points only the data-consistent ones qualify, and
-///   every data-consistent end has the effective model of the target: the
-///   same attractor. Issued only when every survey start converged: an
-///   escape's KL may fall to 0 at infinity, below any δ, so once escapes
-///   are seen no KL level separates them. What is assumed: no unknown
-///   fixed point has `0 < KL < δ`, and no escape was missed by the survey.
+/// A ball `|θ − θ_r| < radius` around a polished sink θ_r. With `M` a
+/// global bound on the Hessian's variation,
+/// `‖∇²L(θ) − ∇²L(θ')‖₂ ≤ M |θ − θ'|` (`hessianVariationBound`), and
+/// `λ = λ_min(∇²L(θ_r)) > 0`: on `B(θ_r, R)`, `R = λ / 2M`, the Hessian is
+/// `≥ μ = λ/2`, so L is μ-strongly convex there and its minimiser θ* lies
+/// within `ε = |∇L(θ_r)| / μ` of θ_r. On `B(θ*, R − ε)` the flow satisfies
+/// `d|θ − θ*|²/dt = −2 (θ − θ*)·∇L ≤ −2μ |θ − θ*|²`: the ball is
+/// forward-invariant and all of it flows to θ*. `radius = R − 2ε`, so a θ
+/// in the certified ball is in `B(θ*, R − ε)`.
+///
+/// There is no region for a manifold of sinks (`label_by:
+/// effective_model`'s data-consistent class): its Hessian is singular, so
+/// no ball; and a KL level is no certificate, since a start escaping to
+/// infinity can fall below any level the known fixed points allow (the
+/// demo's escapes level off at KL ≈ 2.85e-4, below half the KL of its
+/// product-model fixed point).
 public struct AttractorCertificate: Sendable, Equatable, Codable {
     /// A polished end point of the attractor (what a certified start is labelled as).
     public let representative: [Double]
-    /// Radius of the certified ball around `representative` (0: no ball).
+    /// Radius of the certified ball around `representative`.
     public let radius: Double
-    /// A start is certified once `L(θ) < lossBound` (0: no loss region).
-    public let lossBound: Double
 
-    public init(representative: [Double], radius: Double, lossBound: Double) {
+    public init(representative: [Double], radius: Double) {
         self.representative = representative
         self.radius = radius
-        self.lossBound = lossBound
     }
 
-    /// Whether θ lies in the certified region; `loss` is evaluated only
-    /// when a loss region exists.
+    /// Whether θ lies in the certified ball.
     @inline(__always)
-    func contains(_ theta: UnsafeBufferPointer<Double>, loss: () -> Double) -> Bool {
-        if radius > 0 {
-            var d2 = 0.0
-            for k in 0..<theta.count {
-                let d = theta[k] - representative[k]
-                d2 += d * d
-            }
-            if d2 < radius * radius { return true }
+    func contains(_ theta: UnsafeBufferPointer<Double>) -> Bool {
+        var d2 = 0.0
+        for k in 0..<theta.count {
+            let d = theta[k] - representative[k]
+            d2 += d * d
         }
-        return lossBound > 0 && loss() < lossBound
+        return d2 < radius * radius
     }
 
     // Bit-exact coding: certificates travel to other processes in the recipe.
-    enum CodingKeys: String, CodingKey { case representative, radius, lossBound = "loss_bound" }
+    enum CodingKeys: String, CodingKey { case representative, radius }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         representative = try c.decode([UInt64].self, forKey: .representative).map(Double.init(bitPattern:))
         radius = Double(bitPattern: try c.decode(UInt64.self, forKey: .radius))
-        lossBound = Double(bitPattern: try c.decode(UInt64.self, forKey: .lossBound))
     }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(representative.map(\.bitPattern), forKey: .representative)
         try c.encode(radius.bitPattern, forKey: .radius)
-        try c.encode(lossBound.bitPattern, forKey: .lossBound)
     }
 }
 
@@ -118,44 +105,23 @@ extension AttractorCertificate {
     }
 
     /// Certificates from the ends of the survey starts (docs/analyses.md,
-    /// basins): one per attractor the survey reached, with a ball where
-    /// the attractor is a nondegenerate sink, and for `effectiveModel` a
-    /// loss region for the data-consistent class when every survey start
-    /// converged and every other known fixed point has a larger KL.
-    /// `catalog` adds the fixed points found by other analyses to the known
-    /// ends. Deterministic in the order of `ends`.
+    /// basins): a ball for each attractor the survey reached that is a
+    /// nondegenerate sink. `catalog` adds the fixed points found by other
+    /// analyses to the known ends (for attractor identities).
+    /// Deterministic in the order of `ends`.
     public static func certify(ends: [BasinOutcome], objective: LearningObjective, identity: AttractorIdentity,
                                matchTolerance: Double, tolerances: ClassificationTolerances,
                                catalog: FixedPointCatalog) throws -> [AttractorCertificate] {
         var scratch = catalog
         var attractors: [Attractor] = []
-        var everyStartConverged = true
-        for end in ends {
-            switch end {
-            case let .converged(state, _):
-                _ = try attractorIndex(state, objective: objective, identity: identity, tolerance: matchTolerance,
-                                       attractors: &attractors, catalog: &scratch, tolerances: tolerances)
-            case .unconverged, .escaped, .failed:
-                everyStartConverged = false
-            case .certified:
-                break
+        for case let .converged(state, _) in ends {
+            _ = try attractorIndex(state, objective: objective, identity: identity, tolerance: matchTolerance,
+                                   attractors: &attractors, catalog: &scratch, tolerances: tolerances)
+        }
+        return attractors.compactMap { attractor in
+            ball(at: attractor.representative, objective: objective).map {
+                AttractorCertificate(representative: attractor.representative, radius: $0)
             }
         }
-        var certificates: [AttractorCertificate] = []
-        if identity == .effectiveModel && everyStartConverged {
-            // The data-consistent class: its members' couplings equal the target's.
-            let consistent = attractors.indices.filter { scratch.points[attractors[$0].catalogIndex].kind == .dataConsistent }
-            let others = scratch.points.filter { $0.kind != .dataConsistent }.map(\.loss)
-            if let first = consistent.first, let lowest = others.min(), lowest > 0 {
-                certificates.append(AttractorCertificate(representative: attractors[first].representative, radius: 0,
-                                                         lossBound: lowest / 2))
-            }
-        }
-        for attractor in attractors {
-            if let radius = ball(at: attractor.representative, objective: objective) {
-                certificates.append(AttractorCertificate(representative: attractor.representative, radius: radius, lossBound: 0))
-            }
-        }
-        return certificates
     }
 }

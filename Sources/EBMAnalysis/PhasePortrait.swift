@@ -73,19 +73,24 @@ public struct PhasePortrait: Sendable {
 
     /// The zero on the segment from a to b (`(x, y, g)`, g of opposite
     /// signs at the ends) of `g(t) = component(a + t (b - a))`: the
-    /// Illinois variant of regula falsi, kept bracketing, until
-    /// `|g| ≤ tolerance` or the bracket is a few ulps wide.
+    /// Illinois variant of regula falsi, kept bracketing, until `|g| ≤
+    /// tolerance` at a point whose bracket is shorter than `distance` on
+    /// the plane (the root lies in the bracket, so the point is within
+    /// `distance` of the nullcline: a small residual alone does not bound
+    /// the distance where the component is flat), or the bracket is a few
+    /// ulps wide.
     static func edgeRoot(_ a: (Double, Double, Double), _ b: (Double, Double, Double), tolerance: Double,
-                         component: (Double, Double) -> Double) -> (Double, Double) {
+                         distance: Double, component: (Double, Double) -> Double) -> (Double, Double) {
         var (t0, g0) = (0.0, a.2), (t1, g1) = (1.0, b.2)
         func point(_ t: Double) -> (Double, Double) { (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1)) }
+        let length = ((b.0 - a.0) * (b.0 - a.0) + (b.1 - a.1) * (b.1 - a.1)).squareRoot()
         var side = 0
         for _ in 0..<200 {
             var t = (t0 * g1 - t1 * g0) / (g1 - g0)
             if !(t > t0 && t < t1) { t = 0.5 * (t0 + t1) }
             let (x, y) = point(t)
             let g = component(x, y)
-            if abs(g) <= tolerance || t1 - t0 <= 4 * Double.ulpOfOne { return (x, y) }
+            if g == 0 || t1 - t0 <= 4 * Double.ulpOfOne { return (x, y) }
             if (g < 0) == (g0 < 0) {
                 (t0, g0) = (t, g)
                 if side == -1 { g1 /= 2 }
@@ -95,6 +100,7 @@ public struct PhasePortrait: Sendable {
                 if side == 1 { g0 /= 2 }
                 side = 1
             }
+            if abs(g) <= tolerance && (t1 - t0) * length <= distance { return (x, y) }
         }
         let t = abs(g0) < abs(g1) ? t0 : t1
         return point(t)
@@ -103,10 +109,12 @@ public struct PhasePortrait: Sendable {
     /// The nullclines of both projected components, `u·(-∇L) = 0` and
     /// `v·(-∇L) = 0`: marching squares on the field grid refined
     /// `subdivision` times per cell, each edge crossing then located on
-    /// its edge by root finding to `|component| ≤ tolerance` (so every
-    /// vertex written lies on the nullcline; segments are chords between them).
+    /// its edge by root finding to `|component| ≤ tolerance` and within
+    /// `distance` of the root on the plane (so every vertex written lies on
+    /// the nullcline; segments are chords between them).
     public static func nullclines(objective: LearningObjective, plane: Plane, xs: [Double], ys: [Double],
-                                  subdivision: Int = 4, tolerance: Double = 1e-10) -> (x: [Segment], y: [Segment]) {
+                                  subdivision: Int = 4, tolerance: Double = 1e-10,
+                                  distance: Double = 1e-10) -> (x: [Segment], y: [Segment]) {
         func refined(_ axis: [Double]) -> [Double] {
             guard axis.count > 1, subdivision > 1 else { return axis }
             var values: [Double] = []
@@ -122,8 +130,12 @@ public struct PhasePortrait: Sendable {
             { x, y in -Vector.dot(objective.evaluate(plane.point(x, y)).gradient, direction) }
         }
         let gx = component(plane.u), gy = component(plane.v)
-        let nullX = zeroContour(f.map { $0.map(\.dx) }, xs: fxs, ys: fys) { edgeRoot($0, $1, tolerance: tolerance, component: gx) }
-        let nullY = zeroContour(f.map { $0.map(\.dy) }, xs: fxs, ys: fys) { edgeRoot($0, $1, tolerance: tolerance, component: gy) }
+        let nullX = zeroContour(f.map { $0.map(\.dx) }, xs: fxs, ys: fys) {
+            edgeRoot($0, $1, tolerance: tolerance, distance: distance, component: gx)
+        }
+        let nullY = zeroContour(f.map { $0.map(\.dy) }, xs: fxs, ys: fys) {
+            edgeRoot($0, $1, tolerance: tolerance, distance: distance, component: gy)
+        }
         return (nullX, nullY)
     }
 

@@ -3,6 +3,23 @@ import EBMCore
 import EBMLinearAlgebra
 import Foundation
 
+/// What a basin map was run with (after `--quick`, if given), for `basins.json`.
+public struct BasinSettings: Encodable, Sendable {
+    let tMax: Double
+    let tLimit: Double
+    let tol: Double
+    let labelBy: String
+    let certify: Bool
+    let refine: Bool
+    enum CodingKeys: String, CodingKey {
+        case tMax = "t_max", tLimit = "t_limit", tol, labelBy = "label_by", certify, refine
+    }
+
+    public init(tMax: Double, tLimit: Double, tol: Double, labelBy: String, certify: Bool, refine: Bool) {
+        (self.tMax, self.tLimit, self.tol, self.labelBy, self.certify, self.refine) = (tMax, tLimit, tol, labelBy, certify, refine)
+    }
+}
+
 /// `basins.dat`, `basin_times.dat`, `basins_legend.dat`, `basins.json`.
 public enum BasinFiles {
     public static func labels(_ map: BasinMap, scenario: String) -> DataFile {
@@ -10,7 +27,7 @@ public enum BasinFiles {
             ("plane", "theta = theta_c + x u + y v"),
             ("x_axis", map.plane.xName),
             ("y_axis", map.plane.yName),
-            ("labels", "attractor id (basins_legend.dat maps it to a fixed point); -1 did not converge in time, -2 escaped to infinity, -3 solver failed"),
+            ("labels", "attractor id (basins_legend.dat maps it to a fixed point); -1 still moving at t_limit, -2 escaped to infinity (judged over the last decade before t_limit), -3 solver failed"),
         ])
         for (j, y) in map.ys.enumerated() {
             for (i, x) in map.xs.enumerated() { file.append([x, y, Double(map.labels[j][i].code)]) }
@@ -60,20 +77,19 @@ public enum BasinFiles {
         let unresolved: [String: Int]
         let labelledBy: [String: Int]
         let certifiedRegions: [Region]
+        let settings: BasinSettings?
         struct Region: Encodable {
             let attractor: Int?
             let radius: Double
-            let lossBelow: Double
-            enum CodingKeys: String, CodingKey { case attractor, radius, lossBelow = "loss_below" }
         }
         enum CodingKeys: String, CodingKey {
             case grid, fractions, boundaryFraction = "boundary_fraction", basinEntropy = "basin_entropy"
             case convergenceTime = "convergence_time", labelTime = "label_time", failures, unresolved, labelledBy = "labelled_by"
-            case certifiedRegions = "certified_regions"
+            case certifiedRegions = "certified_regions", settings
         }
     }
 
-    public static func json(_ map: BasinMap) throws -> Data {
+    public static func json(_ map: BasinMap, settings: BasinSettings? = nil) throws -> Data {
         /// min, quartiles, max and mean; nil when empty.
         func statistics(_ values: [Double]) -> [String: Double]? {
             let times = values.sorted()
@@ -96,7 +112,8 @@ public enum BasinFiles {
                               labelledBy: ["convergence": map.convergedCount, "certified_region": map.certifiedCount,
                                            "inferred": map.inferredCount, "survey_starts": map.surveyStarts],
                               certifiedRegions: zip(map.certificates, map.certifiedAttractors).map { c, attractor in
-                                  Summary.Region(attractor: attractor, radius: c.radius, lossBelow: c.lossBound) })
+                                  Summary.Region(attractor: attractor, radius: c.radius) },
+                              settings: settings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(summary) + Data("\n".utf8)
@@ -123,7 +140,7 @@ public enum PortraitFiles {
     public static func nullclines(_ portrait: PhasePortrait, scenario: String) -> DataFile {
         var file = DataFile(scenario: scenario, columns: ["x", "y"])
         file.comment("data set 0 (index 0): dx = 0; data set 1 (index 1): dy = 0; one block per segment")
-        file.comment("every point lies on its nullcline to |component| <= 1e-10 (root found on a grid 4x finer than field.dat's)")
+        file.comment("every point lies on its nullcline to |component| <= 1e-10 and within 1e-10 of it on the plane (root bracketed on an edge of a grid 4x finer than field.dat's)")
         for (set, segments) in [portrait.nullclines.x, portrait.nullclines.y].enumerated() {
             for s in segments {
                 file.append([s.x0, s.y0])

@@ -33,7 +33,10 @@ enum BasinsStep {
         try run.write(BasinFiles.labels(map, scenario: run.name), "basins.dat")
         try run.write(BasinFiles.times(map, scenario: run.name), "basin_times.dat")
         try run.write(BasinFiles.legend(map, scenario: run.name), "basins_legend.dat")
-        try run.writeJSON(try BasinFiles.json(map), "basins.json")
+        let settings = BasinSettings(
+            tMax: units.maximumTime, tLimit: units.limitTime, tol: units.tolerance, labelBy: spec.labelBy.rawValue,
+            certify: units.certify, refine: units.refine)
+        try run.writeJSON(try BasinFiles.json(map, settings: settings), "basins.json")
         let fractions = map.fractions.sorted { $0.key < $1.key }
             .map { "\($0.key.code): \(String(format: "%.4f", $0.value))" }.joined(separator: ", ")
         run.report.lines.append("basins: \(map.cellCount) starts; fractions by label {\(fractions)}; boundary \(String(format: "%.4f", map.boundaryFraction)), entropy \(String(format: "%.4f", map.basinEntropy()))")
