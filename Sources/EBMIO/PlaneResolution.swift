@@ -26,7 +26,7 @@ enum PlaneResolution {
                     guard let j = names.firstIndex(of: ParameterName.normalised(name)) else {
                         let reason = resolved.model.parameterIndex(named: name) == nil
                             ? UnknownParameterError(name: name, model: resolved.model).description
-                            : "`\(name)` is frozen (model.frozen), so it cannot be a plane axis"
+                            : "`\(name)` is frozen (model.frozen), so it cannot be a plane axis; unfreeze it or pick a free parameter"
                         throw ResolutionError(keyPath: keyPath + "." + key, message: reason)
                     }
                     return j
