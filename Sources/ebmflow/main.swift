@@ -164,11 +164,20 @@ struct Validate: ParsableCommand {
 }
 
 extension Data {
-    /// Resolution errors carry a key path but no file name: add it to each line.
+    /// Resolution errors carry a key path but no file name: add it to each
+    /// line, with the line and column of the key path in the file.
     func prefixedIfNeeded(path: String, error: Error) -> Data {
         if error is ScenarioError { return self }
-        let lines = String(decoding: self, as: UTF8.self).split(separator: "\n")
-        return Data(lines.map { "\(path): \($0)\n" }.joined().utf8)
+        let text = try? String(contentsOfFile: path, encoding: .utf8)
+        let errors = (error as? ResolutionErrors)?.errors ?? (error as? ResolutionError).map { [$0] }
+        guard let errors else {
+            let lines = String(decoding: self, as: UTF8.self).split(separator: "\n")
+            return Data(lines.map { "\(path): \($0)\n" }.joined().utf8)
+        }
+        return Data(errors.map { error in
+            let place = text.flatMap { KeyPathLocation.position(of: error.keyPath, in: $0) }.map { ":\($0.line):\($0.column)" } ?? ""
+            return "\(path)\(place): \(error)\n"
+        }.joined().utf8)
     }
 }
 

@@ -61,6 +61,19 @@ struct DiagnosticsTests {
         #expect(huge.map(\.keyPath) == ["analyses.basins.t_max"] && huge.first?.message.contains("1e300") == true)
     }
 
+    /// Errors found after parsing carry a key path; the file shows where it is.
+    @Test func keyPathsAreLocatedInTheText() {
+        let text = "spins: 3\ntarget:\n  kind: table\n  couplings:\n    - {sites: [0, 1], value: 0.5}\n    - {sites: [2], value: 1}\n\"odd.key\": 1\n"
+        #expect(KeyPathLocation.position(of: "spins", in: text)! == (1, 8))
+        #expect(KeyPathLocation.position(of: "target.kind", in: text)! == (3, 9))
+        #expect(KeyPathLocation.position(of: "target.couplings[1].sites", in: text)! == (6, 15))
+        #expect(KeyPathLocation.position(of: "\"odd.key\"", in: text)! == (7, 12))
+        // The deepest part that exists: the list of couplings has no third entry.
+        #expect(KeyPathLocation.position(of: "target.couplings[2].sites", in: text)! == (5, 5))
+        #expect(KeyPathLocation.position(of: "model.frozen", in: text) == nil)
+        #expect(KeyPathLocation.steps("a.\"b.c\"[3].d") == [.key("a"), .key("b.c"), .index(3), .key("d")])
+    }
+
     @Test func theScaleMessageReadsAsTheBriefShowsIt() throws {
         let text = "spins: 4\ntarget:\n  kind: random\n  seed: 1\n  orders: [1, 2, 3, 4]\n  scale: [0.6, 0.4, 0.3]\nmodel: {kind: ising}"
         let error = try #require(throws: ScenarioError.self) {
