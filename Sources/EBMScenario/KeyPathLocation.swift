@@ -4,16 +4,27 @@ import Yams
 /// `target.couplings[2].sites`, `"a.b"` for a key with a dot) sits in its
 /// text: for errors found after parsing (an unknown or frozen parameter
 /// named by a plane, a model too large for memory), which carry a key path
-/// but no place. The deepest node of the path that exists is shown.
-public enum KeyPathLocation {
+/// but no place. The deepest node of the path that exists is shown. The
+/// text is composed once for any number of key paths.
+public struct KeyPathLocation {
+    private let document: ScenarioDocument
+
+    public init(text: String) {
+        document = ScenarioDocument(text: text)
+    }
+
     /// The line and column (from 1) of `keyPath`'s value in `text`, or of
     /// the deepest part of the path that exists; nil when not even the
     /// first key does, or the text does not compose.
     public static func position(of keyPath: String, in text: String) -> (line: Int, column: Int)? {
-        let document = ScenarioDocument(text: text)
+        KeyPathLocation(text: text).position(of: keyPath)
+    }
+
+    /// As `position(of:in:)`, in this location's text.
+    public func position(of keyPath: String) -> (line: Int, column: Int)? {
         guard var node = document.root else { return nil }
         var found: Mark?
-        for step in steps(keyPath) {
+        for step in Self.steps(keyPath) {
             let next: Node?
             switch step {
             case let .key(key): next = node.mapping?[key]

@@ -46,11 +46,28 @@ func loadScenario(_ path: String?) throws -> Scenario {
 }
 
 /// Prints an error the way every subcommand does and exits 1 (130 after
-/// an interruption, as shells expect for SIGINT).
-func fail(_ error: Error) -> ExitCode {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+/// an interruption, as shells expect for SIGINT). A resolution error is
+/// placed in `scenarioFile` (`located`).
+func fail(_ error: Error, scenarioFile: String? = nil) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(located(error, in: scenarioFile) ?? "\(error)")\n".utf8))
     Cluster.explain(error)
     return ExitCode(error is RunInterrupted ? 130 : 1)
+}
+
+/// Resolution errors (found after parsing: a parameter name, a plane
+/// axis, a data file, memory) carry a key path but no place: one line per
+/// error, `file:line:column: key.path: message`, as parse errors read
+/// (without the position when the path is not in the file). Nil for other
+/// errors or without a file.
+func located(_ error: Error, in path: String?) -> String? {
+    guard let path, let errors = (error as? ResolutionErrors)?.errors ?? (error as? ResolutionError).map({ [$0] }) else {
+        return nil
+    }
+    let location = (try? String(contentsOfFile: path, encoding: .utf8)).map(KeyPathLocation.init(text:))
+    return errors.map { error in
+        let place = location?.position(of: error.keyPath).map { ":\($0.line):\($0.column)" } ?? ""
+        return "\(path)\(place): \(error)"
+    }.joined(separator: "\n")
 }
 
 /// Runs a scenario with only the analyses `select` keeps, and prints the report.
@@ -64,11 +81,16 @@ func runOnly(_ path: String?, flags: RunFlags, _ select: (AnalysesSpecification)
 /// them (`fail`): it implements `execute`, and `run` reports.
 protocol ReportingCommand: ParsableCommand {
     func execute() throws
+    /// The scenario file the command reads, if any (where `fail` places
+    /// resolution errors).
+    var scenarioFile: String? { get }
 }
 
 extension ReportingCommand {
+    var scenarioFile: String? { nil }
+
     func run() throws {
-        do { try execute() } catch { throw fail(error) }
+        do { try execute() } catch { throw fail(error, scenarioFile: scenarioFile) }
     }
 }
 
@@ -76,6 +98,7 @@ struct Run: ReportingCommand {
     static let configuration = CommandConfiguration(abstract: "Run a scenario's analyses and write their files.")
     @Argument(help: "Scenario YAML file (default: the embedded demo scenario).")
     var scenario: String?
+    var scenarioFile: String? { scenario }
     @OptionGroup var flags: RunFlags
 
     func execute() throws {
@@ -102,6 +125,7 @@ struct FixedPoints: ReportingCommand {
         abstract: "Find and classify the fixed points of a scenario's flow (its fixed_points block, or the defaults); other analyses are skipped.")
     @Argument(help: "Scenario YAML file (default: the embedded demo scenario).")
     var scenario: String?
+    var scenarioFile: String? { scenario }
     @OptionGroup var flags: RunFlags
 
     func execute() throws {
@@ -114,6 +138,7 @@ struct Continue: ReportingCommand {
         abstract: "Run only a scenario's continuation analysis: branches of fixed points and the bifurcation diagram.")
     @Argument(help: "Scenario YAML file with a `continuation` block.")
     var scenario: String
+    var scenarioFile: String? { scenario }
     @OptionGroup var flags: RunFlags
 
     func execute() throws {
@@ -132,6 +157,7 @@ struct Sweep: ReportingCommand {
         discussion: "Writes order_times_sweep.dat (one row per run) and sweep_summary.json (quartiles of t_k per order and epsilon, fraction of runs with t_1 <= ... <= t_n).")
     @Argument(help: "Scenario YAML file with a `sweep:` block (or use --seeds).")
     var scenario: String
+    var scenarioFile: String? { scenario }
     @Option(name: .long, help: "Initialisation seeds per swept value (overrides sweep.seeds).")
     var seeds: Int?
     @OptionGroup var flags: RunFlags
@@ -156,35 +182,22 @@ struct Validate: ParsableCommand {
                 print("ok: \(path)")
             } catch {
                 failures += 1
-                FileHandle.standardError.write(Data("\(error)\n".utf8).prefixedIfNeeded(path: path, error: error))
+                // Parse errors carry their file already; others get it on every line.
+                let message = located(error, in: path)
+                    ?? (error is ScenarioError ? "\(error)" : "\(error)".split(separator: "\n").map { "\(path): \($0)" }.joined(separator: "\n"))
+                FileHandle.standardError.write(Data("\(message)\n".utf8))
             }
         }
         if failures > 0 { throw ExitCode(1) }
     }
 }
 
-extension Data {
-    /// Resolution errors carry a key path but no file name: add it to each
-    /// line, with the line and column of the key path in the file.
-    func prefixedIfNeeded(path: String, error: Error) -> Data {
-        if error is ScenarioError { return self }
-        let text = try? String(contentsOfFile: path, encoding: .utf8)
-        let errors = (error as? ResolutionErrors)?.errors ?? (error as? ResolutionError).map { [$0] }
-        guard let errors else {
-            let lines = String(decoding: self, as: UTF8.self).split(separator: "\n")
-            return Data(lines.map { "\(path): \($0)\n" }.joined().utf8)
-        }
-        return Data(errors.map { error in
-            let place = text.flatMap { KeyPathLocation.position(of: error.keyPath, in: $0) }.map { ":\($0.line):\($0.column)" } ?? ""
-            return "\(path)\(place): \(error)\n"
-        }.joined().utf8)
-    }
-}
 
 struct Info: ReportingCommand {
     static let configuration = CommandConfiguration(abstract: "Describe a scenario's problem: size, expressivity, memory, solver.")
     @Argument(help: "Scenario YAML file (default: the embedded demo scenario).")
     var scenario: String?
+    var scenarioFile: String? { scenario }
 
     func execute() throws {
         print(ProblemDescription(try ScenarioRunner.check(try loadScenario(scenario))).lines.joined(separator: "\n"))
@@ -210,6 +223,7 @@ struct Export: ReportingCommand {
         discussion: "Another solver reading problem.json integrates exactly the same gradient flow (bench/peers/ do).")
     @Argument(help: "Scenario YAML file (default: the embedded demo scenario).")
     var scenario: String?
+    var scenarioFile: String? { scenario }
     @Option(name: .long, help: "Folder to write problem.json into.")
     var output: String
     @Flag(name: .long, help: "Overwrite an existing problem.json.")
@@ -231,6 +245,7 @@ struct Integrate: ReportingCommand {
         discussion: "For benchmarks: prints wall times, CVODE's counters and peak memory as one JSON object; --final-state writes the parameters at t_end.")
     @Argument(help: "Scenario YAML file (default: the embedded demo scenario).")
     var scenario: String?
+    var scenarioFile: String? { scenario }
     @Option(name: .long, help: "Relative tolerance (default: the scenario's).")
     var rtol: Double?
     @Option(name: .long, help: "Absolute tolerance (default: the scenario's).")

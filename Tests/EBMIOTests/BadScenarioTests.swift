@@ -32,4 +32,15 @@ import Testing
             #expect(output.contains(line), "\(file): expected «\(line)» in «\(output)»")
         }
     }
+
+    /// Every subcommand that reads a scenario places a resolution error in
+    /// the file as validate does (`fail`'s shared formatting).
+    @Test func runAndInfoPlaceResolutionErrors() throws {
+        let file = Self.folder + "/frozen-plane-axis.yaml"
+        for arguments in [["run", file, "--output", temporaryFolder(), "--quiet"], ["info", file]] {
+            let result = try runEbmflow(arguments)
+            #expect(result.status == 1)
+            #expect(result.stderr.hasPrefix("error: \(file):9:23: analyses.basins.plane.x: `a[0]` is frozen"), "\(result.stderr)")
+        }
+    }
 }
