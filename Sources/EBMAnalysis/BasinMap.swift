@@ -23,10 +23,10 @@ public enum BasinOutcome: Sendable, Equatable {
 /// polishes a converged end point with Newton (so that it is classified at
 /// a stationary point, not where the flow stopped). A start still moving
 /// at `maximumTime` goes on up to `limitTime`, where its last decade tells
-/// an escape from a start still moving. With certificates, a start stops as soon as it enters a
-/// certified region (`AttractorCertificate`). Owns one CVODE integrator
-/// (reinitialised per start) and one Newton solver, so each thread needs
-/// its own mapper.
+/// an escape from a start still moving. With certificates, a start stops
+/// as soon as it enters a certified region (`AttractorCertificate`). Owns
+/// one CVODE integrator (reinitialised per start) and one Newton solver,
+/// so each thread needs its own mapper.
 public final class BasinMapper {
     public let flow: GradientFlow
     public let maximumTime: Double

@@ -301,10 +301,4 @@ extension GradientFlowSystem {
         workspace.ensureEvaluated(at: free)
         return Vector.norm(workspace.gradient)
     }
-
-    /// `L(θ)` at a lent θ, through the workspace (one all-states pass at most).
-    func loss(lentAt free: UnsafeBufferPointer<Double>) -> Double {
-        workspace.ensureEvaluated(at: free)
-        return workspace.loss
-    }
 }

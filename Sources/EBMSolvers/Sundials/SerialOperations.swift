@@ -253,7 +253,7 @@ enum SerialOperations {
     static let minimum: @convention(c) (N_Vector?) -> Double = { x in
         let (xd, n) = entries(x)
         var smallest = xd[0]
-        for i in 1..<max(n, 1) where xd[i] < smallest { smallest = xd[i] }
+        for i in 1..<n where xd[i] < smallest { smallest = xd[i] }  // n ≥ 1: installed on such vectors only
         return smallest
     }
 
