@@ -21,7 +21,9 @@ import EBMLinearAlgebra
 /// no ball; and a KL level is no certificate, since a start escaping to
 /// infinity can fall below any level the known fixed points allow (the
 /// demo's escapes level off at KL ≈ 2.85e-4, below half the KL of its
-/// product-model fixed point).
+/// product-model fixed point). A local Polyak–Łojasiewicz ball would be
+/// sound, but on the demo it fires only in a start's last 3–6 % of steps
+/// (measured; docs/analyses.md), so it is not built.
 public struct AttractorCertificate: Sendable, Equatable, Codable {
     /// A polished end point of the attractor (what a certified start is labelled as).
     public let representative: [Double]
@@ -112,16 +114,62 @@ extension AttractorCertificate {
     public static func certify(ends: [BasinOutcome], objective: LearningObjective, identity: AttractorIdentity,
                                matchTolerance: Double, tolerances: ClassificationTolerances,
                                catalog: FixedPointCatalog) throws -> [AttractorCertificate] {
-        var scratch = catalog
-        var attractors: [Attractor] = []
+        var learner = AttractorLearner(objective: objective, identity: identity, matchTolerance: matchTolerance,
+                                       tolerances: tolerances, catalog: catalog)
+        return try learner.learn(from: ends)
+    }
+}
+
+/// Learns certificates as a basin map runs (docs/analyses.md, basins,
+/// "Certified stopping"): each attractor is tried once, at the first
+/// converged end that reaches it, and gets a ball when that end is a
+/// nondegenerate sink. What it returns depends only on the order of the
+/// ends it is shown, so a map that shows it the survey's ends and then
+/// each block of rows in grid order learns the same certificates however
+/// the rows were scheduled.
+public struct AttractorLearner {
+    let objective: LearningObjective
+    let identity: AttractorIdentity
+    let matchTolerance: Double
+    let tolerances: ClassificationTolerances
+    /// The known fixed points (for attractor identities; a scratch copy).
+    var catalog: FixedPointCatalog
+    /// Every attractor seen so far, certified or not.
+    var attractors: [Attractor] = []
+
+    public init(objective: LearningObjective, identity: AttractorIdentity, matchTolerance: Double,
+                tolerances: ClassificationTolerances, catalog: FixedPointCatalog) {
+        self.objective = objective
+        self.identity = identity
+        self.matchTolerance = matchTolerance
+        self.tolerances = tolerances
+        self.catalog = catalog
+    }
+
+    /// The certificates of the attractors that `ends` reach for the first
+    /// time, in order of first arrival. Certified ends are of attractors
+    /// already known; an attractor that got no ball is not tried again.
+    public mutating func learn(from ends: [BasinOutcome]) throws -> [AttractorCertificate] {
+        var learned: [AttractorCertificate] = []
         for case let .converged(state, _) in ends {
-            _ = try attractorIndex(state, objective: objective, identity: identity, tolerance: matchTolerance,
-                                   attractors: &attractors, catalog: &scratch, tolerances: tolerances)
-        }
-        return attractors.compactMap { attractor in
-            ball(at: attractor.representative, objective: objective).map {
-                AttractorCertificate(representative: attractor.representative, radius: $0)
+            let known = attractors.count
+            let index = try attractorIndex(state, objective: objective, identity: identity, tolerance: matchTolerance,
+                                           attractors: &attractors, catalog: &catalog, tolerances: tolerances)
+            guard index == known else { continue }
+            let representative = attractors[index].representative
+            if let radius = AttractorCertificate.ball(at: representative, objective: objective) {
+                learned.append(AttractorCertificate(representative: representative, radius: radius))
             }
+        }
+        return learned
+    }
+
+    /// Marks the attractors of `certificates` (issued elsewhere) as known.
+    public mutating func know(_ certificates: [AttractorCertificate]) throws {
+        for certificate in certificates {
+            _ = try attractorIndex(certificate.representative, objective: objective, identity: identity,
+                                   tolerance: matchTolerance, attractors: &attractors, catalog: &catalog,
+                                   tolerances: tolerances)
         }
     }
 }

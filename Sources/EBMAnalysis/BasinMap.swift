@@ -286,8 +286,9 @@ public struct BasinMap: Sendable {
 /// With certification on, the units after those are the survey: row
 /// `surveyRows[k]` at the columns `surveyColumns`, integrated to
 /// convergence with no certificate. The survey runs first and its ends give
-/// the certificates; each refinement pass's plan follows from the passes
-/// before it. Certificates and plans are part of the units (and of their
+/// the first certificates; each block of a pass's rows adds those of the
+/// attractors its ends reached first (`AttractorLearner`); each refinement
+/// pass's plan follows from the passes before it. Certificates and plans are part of the units (and of their
 /// recipe), so every row sees the same ones however the rows are
 /// scheduled, interrupted or distributed.
 public struct BasinRowUnits: WorkUnitKind {
@@ -351,6 +352,10 @@ public struct BasinRowUnits: WorkUnitKind {
         return (0..<m).map { ($0 * (n - 1) + (m - 1) / 2) / (m - 1) }
     }
 
+    /// How many blocks a pass's rows run in when certifying (attractors
+    /// are learned between blocks: `basinMap`).
+    public static let learningBlocks = 8
+
     public var count: Int { passes * ys.count + surveyRows.count }
     public var recipe: WorkRecipe? { recipeMaker?(self) }
     public var surveyUnits: Range<Int> { (passes * ys.count)..<count }
@@ -383,9 +388,11 @@ public struct BasinRowUnits: WorkUnitKind {
 }
 
 /// Basin map over a grid: with certification, the survey units first and
-/// the certificates from their ends (`AttractorCertificate.certify`, in
-/// grid order); then the rows, computed by `scheduler` (each worker owns
-/// its mapper and SUNDIALS context), pass by pass when refining; labelling
+/// the certificates from their ends (`AttractorLearner`, in grid order);
+/// then the rows, computed by `scheduler` (each worker owns its mapper and
+/// SUNDIALS context), pass by pass when refining, each pass in
+/// `learningBlocks` blocks of rows when certifying, the certificates of
+/// each block's new attractors learned before the next block; labelling
 /// runs afterwards in grid order, so the map and the catalog do not depend
 /// on how the rows were computed. `completedRows` (of an interrupted run,
 /// survey units included) are taken as they are; `onRow` sees every new
@@ -410,14 +417,29 @@ public func basinMap(_ units: BasinRowUnits, catalog initial: FixedPointCatalog,
             progress?(done, units.count)
         }
     }
+    var learner = AttractorLearner(objective: objective, identity: identity, matchTolerance: matchTolerance,
+                                   tolerances: tolerances, catalog: initial)
     if units.certificates == nil {
         try compute(Array(units.surveyUnits))
         let ends = try units.surveyUnits.flatMap { try BasinCell.outcomes(records[$0] ?? []) }
-        units.certificates = try AttractorCertificate.certify(ends: ends, objective: objective, identity: identity,
-                                                              matchTolerance: matchTolerance, tolerances: tolerances,
-                                                              catalog: initial)
+        units.certificates = try learner.learn(from: ends)
+    } else {
+        try learner.know(units.certificates ?? [])
     }
-    let certificates = units.certificates ?? []
+    /// The rows of a pass run in `learningBlocks` blocks, in grid order;
+    /// with certification the converged ends of each block teach the
+    /// learner before the next block starts (so every row sees the
+    /// certificates of the blocks before it, however it is scheduled).
+    func computeLearning(_ indices: [Int]) throws {
+        guard units.certify else { return try compute(indices) }
+        let size = max(1, (indices.count + BasinRowUnits.learningBlocks - 1) / BasinRowUnits.learningBlocks)
+        for start in stride(from: 0, to: indices.count, by: size) {
+            let block = Array(indices[start..<min(start + size, indices.count)])
+            try compute(block)
+            let ends = try block.flatMap { try BasinCell.outcomes(records[$0] ?? []) }
+            units.certificates = (units.certificates ?? []) + (try learner.learn(from: ends))
+        }
+    }
     // Where each grid point's outcome comes from: the point itself when
     // integrated, the integrated point it was inferred from otherwise.
     var outcomes = [[BasinOutcome?]](repeating: [BasinOutcome?](repeating: nil, count: xs.count), count: ys.count)
@@ -428,7 +450,8 @@ public func basinMap(_ units: BasinRowUnits, catalog initial: FixedPointCatalog,
         if p > 0 && p >= units.plan.count {
             units.plan.append(BasinRefinement.plan(pass: p, of: units.passes, keys: &keys, sources: &sources))
         }
-        try compute(units.units(ofPass: p))
+        try computeLearning(units.units(ofPass: p))
+        let certificates = units.certificates ?? []
         for j in ys.indices where !units.plan[p][j].isEmpty {
             for (i, outcome) in zip(units.plan[p][j], try BasinCell.outcomes(records[p * ys.count + j] ?? [])) {
                 outcomes[j][i] = outcome
@@ -450,6 +473,7 @@ public func basinMap(_ units: BasinRowUnits, catalog initial: FixedPointCatalog,
             }
         }
     }
+    let certificates = units.certificates ?? []
     var catalog = initial
     var attractors: [Attractor] = []
     var failures: [String] = []

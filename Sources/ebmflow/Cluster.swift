@@ -46,22 +46,29 @@ enum Cluster {
         atexit { Cluster.shutdown() }
     }
 
-    /// For tests of the failure path: `EBMFLOW_FAULT_RANK=r` makes rank r's
-    /// computers fail after `EBMFLOW_FAULT_AFTER` units (default 0).
+    /// For tests of the failure path: `EBMFLOW_FAULT_RANK=r` makes rank r
+    /// fail after `EBMFLOW_FAULT_AFTER` units (default 0), counted over the
+    /// rank's life (a basin map hands out its rows in several tasks).
     static func injectedFault(rank: Int, _ make: @escaping @Sendable () throws -> UnitComputer) -> @Sendable () throws -> UnitComputer {
         let environment = ProcessInfo.processInfo.environment
         guard environment["EBMFLOW_FAULT_RANK"].flatMap(Int.init) == rank else { return make }
         let after = environment["EBMFLOW_FAULT_AFTER"].flatMap(Int.init) ?? 0
         return {
             let compute = try make()
-            var done = 0
             return { unit in
-                done += 1
-                guard done > after else { return try compute(unit) }
+                guard faultCounter.next() > after else { return try compute(unit) }
                 throw DistributedFailure(message: "injected fault (EBMFLOW_FAULT_RANK)")
             }
         }
     }
+
+    /// Units a rank has begun (for `injectedFault`).
+    final class UnitCounter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func next() -> Int { lock.withLock { count += 1; return count } }
+    }
+    static let faultCounter = UnitCounter()
 
     /// Under MPI a signal reaches rank 0 also when the launcher ends the job
     /// because another rank died: say so beside the interruption message.

@@ -156,6 +156,37 @@ import EBMLinearAlgebra
         #expect(one.attractors.map(\.representative) == two.attractors.map(\.representative))
     }
 
+    /// Attractors are learned as the map runs: with no survey certificate
+    /// at all (as when the survey misses a basin), the ends of the first
+    /// blocks of rows certify their sinks and later rows stop in them. The
+    /// labels are those of integrating every start to convergence, and the
+    /// learned certificates, labels and label times do not depend on the
+    /// threads.
+    @Test func attractorsAreLearnedAsTheMapRuns() throws {
+        let (objective, plane) = try Self.basinsRBM()
+        let axis = gridValues(-3...3, count: 12)
+        func learning(threads: Int) throws -> BasinMap {
+            let units = BasinRowUnits(objective: objective, method: Self.method, plane: plane, xs: axis, ys: axis,
+                                      maximumTime: 1e4, tolerance: 1e-8, threads: threads, certify: true, certificates: [])
+            return try basinMap(units, catalog: FixedPointCatalog(), tolerances: ClassificationTolerances(),
+                                scheduler: LocalScheduler(threads: threads))
+        }
+        let one = try learning(threads: 1), two = try learning(threads: 2)
+        let plain = try Self.map(objective, plane: plane, axis: axis, maximumTime: 1e4, tolerance: 1e-8, threads: 2)
+        #expect(!one.certificates.isEmpty && one.certifiedCount > 0)
+        #expect(one.labels == plain.labels)
+        #expect(one.certificates == two.certificates && one.labels == two.labels && one.labelTimes == two.labelTimes)
+        // The first block (2 of the 12 rows) ran with no certificate: each
+        // of its attractor cells converged (a convergence time, not only a label time).
+        for j in 0..<2 {
+            for i in axis.indices { if case .attractor = one.labels[j][i] { #expect(one.times[j][i] != nil) } }
+        }
+        // Every start is a cell of this map, so it meets every attractor the survey meets.
+        let surveyed = try Self.map(objective, plane: plane, axis: axis, maximumTime: 1e4, tolerance: 1e-8, threads: 2,
+                                    certify: true)
+        #expect(one.certificates.count >= surveyed.certificates.count && !surveyed.certificates.isEmpty)
+    }
+
     /// A start on the stable manifold of a saddle, nudged off it, passes
     /// close to the saddle and leaves: it is labelled by the sink it ends
     /// at, with certification as without. In basins-rbm's problem the
