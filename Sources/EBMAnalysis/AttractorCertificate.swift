@@ -108,68 +108,59 @@ extension AttractorCertificate {
 
     /// Certificates from the ends of the survey starts (docs/analyses.md,
     /// basins): a ball for each attractor the survey reached that is a
-    /// nondegenerate sink. `catalog` adds the fixed points found by other
-    /// analyses to the known ends (for attractor identities).
-    /// Deterministic in the order of `ends`.
+    /// nondegenerate sink. Deterministic in the order of `ends`.
     public static func certify(ends: [BasinOutcome], objective: LearningObjective, identity: AttractorIdentity,
-                               matchTolerance: Double, tolerances: ClassificationTolerances,
-                               catalog: FixedPointCatalog) throws -> [AttractorCertificate] {
-        var learner = AttractorLearner(objective: objective, identity: identity, matchTolerance: matchTolerance,
-                                       tolerances: tolerances, catalog: catalog)
-        return try learner.learn(from: ends)
+                               matchTolerance: Double) -> [AttractorCertificate] {
+        var learner = AttractorLearner(objective: objective, identity: identity, matchTolerance: matchTolerance)
+        return learner.learn(from: ends)
     }
 }
 
 /// Learns certificates as a basin map runs (docs/analyses.md, basins,
 /// "Certified stopping"): each attractor is tried once, at the first
 /// converged end that reaches it, and gets a ball when that end is a
-/// nondegenerate sink. What it returns depends only on the order of the
-/// ends it is shown, so a map that shows it the survey's ends and then
-/// each block of rows in grid order learns the same certificates however
-/// the rows were scheduled.
+/// nondegenerate sink. Attractors are told apart as the map's labelling
+/// tells them apart (`matchingAttractor`), without classifying them. What
+/// it returns depends only on the order of the ends it is shown, so a map
+/// that shows it the survey's ends and then each block of rows in grid
+/// order learns the same certificates however the rows were scheduled.
 public struct AttractorLearner {
     let objective: LearningObjective
     let identity: AttractorIdentity
     let matchTolerance: Double
-    let tolerances: ClassificationTolerances
-    /// The known fixed points (for attractor identities; a scratch copy).
-    var catalog: FixedPointCatalog
-    /// Every attractor seen so far, certified or not.
+    /// Every attractor seen so far, certified or not (no catalog entries).
     var attractors: [Attractor] = []
 
-    public init(objective: LearningObjective, identity: AttractorIdentity, matchTolerance: Double,
-                tolerances: ClassificationTolerances, catalog: FixedPointCatalog) {
+    public init(objective: LearningObjective, identity: AttractorIdentity, matchTolerance: Double) {
         self.objective = objective
         self.identity = identity
         self.matchTolerance = matchTolerance
-        self.tolerances = tolerances
-        self.catalog = catalog
+    }
+
+    /// Whether `state` reaches an attractor not seen before (which is then remembered).
+    mutating func isNew(_ state: [Double]) -> Bool {
+        let couplings = Walsh.canonicalOrder(objective.evaluate(state).couplings)
+        guard matchingAttractor(state, couplings: couplings, identity: identity, tolerance: matchTolerance,
+                                attractors: attractors) == nil else { return false }
+        attractors.append(Attractor(representative: state, couplings: couplings, catalogIndex: -1))
+        return true
     }
 
     /// The certificates of the attractors that `ends` reach for the first
     /// time, in order of first arrival. Certified ends are of attractors
     /// already known; an attractor that got no ball is not tried again.
-    public mutating func learn(from ends: [BasinOutcome]) throws -> [AttractorCertificate] {
+    public mutating func learn(from ends: [BasinOutcome]) -> [AttractorCertificate] {
         var learned: [AttractorCertificate] = []
-        for case let .converged(state, _) in ends {
-            let known = attractors.count
-            let index = try attractorIndex(state, objective: objective, identity: identity, tolerance: matchTolerance,
-                                           attractors: &attractors, catalog: &catalog, tolerances: tolerances)
-            guard index == known else { continue }
-            let representative = attractors[index].representative
-            if let radius = AttractorCertificate.ball(at: representative, objective: objective) {
-                learned.append(AttractorCertificate(representative: representative, radius: radius))
+        for case let .converged(state, _) in ends where isNew(state) {
+            if let radius = AttractorCertificate.ball(at: state, objective: objective) {
+                learned.append(AttractorCertificate(representative: state, radius: radius))
             }
         }
         return learned
     }
 
-    /// Marks the attractors of `certificates` (issued elsewhere) as known.
-    public mutating func know(_ certificates: [AttractorCertificate]) throws {
-        for certificate in certificates {
-            _ = try attractorIndex(certificate.representative, objective: objective, identity: identity,
-                                   tolerance: matchTolerance, attractors: &attractors, catalog: &catalog,
-                                   tolerances: tolerances)
-        }
+    /// Marks the attractors of `certificates` (issued before the map) as known.
+    public mutating func know(_ certificates: [AttractorCertificate]) {
+        for certificate in certificates { _ = isNew(certificate.representative) }
     }
 }

@@ -214,6 +214,10 @@ public struct BasinMap: Sendable {
     public let surveyStarts: Int
     /// The attractor of each certificate (nil: the map never reached it).
     public let certifiedAttractors: [Int?]
+    /// How many of `certificates` were known before the map's rows (the
+    /// survey's, or those the caller gave); the rest were learned from the
+    /// rows' ends as the map ran.
+    public let surveyCertificates: Int
     /// Points labelled by refinement from the points around them, not integrated.
     public let inferredCount: Int
 
@@ -295,6 +299,9 @@ public struct BasinRowUnits: WorkUnitKind {
     public typealias Record = [BasinCell]
     public static let analysis = "basins"
     public static let unitNoun = "basin rows"
+    /// 2: rows run in learning blocks, and a row stops in the certificates
+    /// learned from the blocks before it (1: the survey's only).
+    public static let recordScheme = 2
 
     public let objective: LearningObjective
     public let method: GradientFlowMethod
@@ -352,9 +359,20 @@ public struct BasinRowUnits: WorkUnitKind {
         return (0..<m).map { ($0 * (n - 1) + (m - 1) / 2) / (m - 1) }
     }
 
-    /// How many blocks a pass's rows run in when certifying (attractors
-    /// are learned between blocks: `basinMap`).
-    public static let learningBlocks = 8
+    /// The blocks a pass of `count` rows runs in when certifying (new
+    /// attractors are learned between blocks: `basinMap`): the first
+    /// sixteenth, the next sixteenth, eighth, quarter, then the last half,
+    /// so the first lessons come early and most rows run in one block, as
+    /// many at once as there are workers. Depends on `count` only.
+    public static func learningBlocks(_ count: Int) -> [Range<Int>] {
+        var blocks: [Range<Int>] = []
+        var start = 0
+        for end in [(count + 15) / 16, (count + 7) / 8, (count + 3) / 4, (count + 1) / 2, count] where end > start {
+            blocks.append(start..<end)
+            start = end
+        }
+        return blocks
+    }
 
     public var count: Int { passes * ys.count + surveyRows.count }
     public var recipe: WorkRecipe? { recipeMaker?(self) }
@@ -391,8 +409,8 @@ public struct BasinRowUnits: WorkUnitKind {
 /// the certificates from their ends (`AttractorLearner`, in grid order);
 /// then the rows, computed by `scheduler` (each worker owns its mapper and
 /// SUNDIALS context), pass by pass when refining, each pass in
-/// `learningBlocks` blocks of rows when certifying, the certificates of
-/// each block's new attractors learned before the next block; labelling
+/// `learningBlocks` of rows when certifying, the certificates of each
+/// block's new attractors learned before the next block; labelling
 /// runs afterwards in grid order, so the map and the catalog do not depend
 /// on how the rows were computed. `completedRows` (of an interrupted run,
 /// survey units included) are taken as they are; `onRow` sees every new
@@ -417,29 +435,28 @@ public func basinMap(_ units: BasinRowUnits, catalog initial: FixedPointCatalog,
             progress?(done, units.count)
         }
     }
-    var learner = AttractorLearner(objective: objective, identity: identity, matchTolerance: matchTolerance,
-                                   tolerances: tolerances, catalog: initial)
+    var learner = AttractorLearner(objective: objective, identity: identity, matchTolerance: matchTolerance)
     if units.certificates == nil {
         try compute(Array(units.surveyUnits))
         let ends = try units.surveyUnits.flatMap { try BasinCell.outcomes(records[$0] ?? []) }
-        units.certificates = try learner.learn(from: ends)
+        units.certificates = learner.learn(from: ends)
     } else {
-        try learner.know(units.certificates ?? [])
+        learner.know(units.certificates ?? [])
     }
-    /// The rows of a pass run in `learningBlocks` blocks, in grid order;
-    /// with certification the converged ends of each block teach the
-    /// learner before the next block starts (so every row sees the
-    /// certificates of the blocks before it, however it is scheduled).
+    /// With certification, a pass's rows run in blocks in grid order
+    /// (`BasinRowUnits.learningBlocks`), and the converged ends of each
+    /// block teach the learner before the next block starts: every row sees
+    /// the certificates of the blocks before it, however it is scheduled.
     func computeLearning(_ indices: [Int]) throws {
-        guard units.certify else { return try compute(indices) }
-        let size = max(1, (indices.count + BasinRowUnits.learningBlocks - 1) / BasinRowUnits.learningBlocks)
-        for start in stride(from: 0, to: indices.count, by: size) {
-            let block = Array(indices[start..<min(start + size, indices.count)])
-            try compute(block)
-            let ends = try block.flatMap { try BasinCell.outcomes(records[$0] ?? []) }
-            units.certificates = (units.certificates ?? []) + (try learner.learn(from: ends))
+        guard units.certify, AttractorCertificate.hessianVariationBound(objective) != nil else { return try compute(indices) }
+        for block in BasinRowUnits.learningBlocks(indices.count) {
+            let rows = Array(indices[block])
+            try compute(rows)
+            let ends = try rows.flatMap { try BasinCell.outcomes(records[$0] ?? []) }
+            units.certificates = (units.certificates ?? []) + learner.learn(from: ends)
         }
     }
+    let surveyCertificates = units.certificates?.count ?? 0
     // Where each grid point's outcome comes from: the point itself when
     // integrated, the integrated point it was inferred from otherwise.
     var outcomes = [[BasinOutcome?]](repeating: [BasinOutcome?](repeating: nil, count: xs.count), count: ys.count)
@@ -521,6 +538,7 @@ public func basinMap(_ units: BasinRowUnits, catalog initial: FixedPointCatalog,
     return BasinMap(plane: units.plane, xs: xs, ys: ys, labels: labels, times: times, labelTimes: labelTimes,
                     attractors: attractors, catalog: catalog, failures: failures, certificates: certificates,
                     surveyStarts: units.surveyRows.count * units.surveyColumns.count, certifiedAttractors: certifiedAttractors,
+                    surveyCertificates: surveyCertificates,
                     inferredCount: inferred)
 }
 

@@ -81,6 +81,9 @@ public enum BasinFiles {
         struct Region: Encodable {
             let attractor: Int?
             let radius: Double
+            /// `survey` (before the rows) or `map` (learned from the rows' ends).
+            let foundBy: String
+            enum CodingKeys: String, CodingKey { case attractor, radius, foundBy = "found_by" }
         }
         enum CodingKeys: String, CodingKey {
             case grid, fractions, boundaryFraction = "boundary_fraction", basinEntropy = "basin_entropy"
@@ -111,8 +114,9 @@ public enum BasinFiles {
                               unresolved: ["still_moving_at_t_limit": map.unresolved.unconverged, "solver_failed": map.unresolved.failed],
                               labelledBy: ["convergence": map.convergedCount, "certified_region": map.certifiedCount,
                                            "inferred": map.inferredCount, "survey_starts": map.surveyStarts],
-                              certifiedRegions: zip(map.certificates, map.certifiedAttractors).map { c, attractor in
-                                  Summary.Region(attractor: attractor, radius: c.radius) },
+                              certifiedRegions: zip(map.certificates, map.certifiedAttractors).enumerated().map { k, region in
+                                  Summary.Region(attractor: region.1, radius: region.0.radius,
+                                                 foundBy: k < map.surveyCertificates ? "survey" : "map") },
                               settings: settings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -10,6 +10,14 @@ public struct RunInterrupted: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// A checkpoint that `--resume` cannot continue from (unreadable, of
+/// another scenario or size, or of records computed another way): exit 1,
+/// not an interruption's 130.
+public struct CheckpointRefused: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
 /// What an interrupted long analysis had finished: the results of its
 /// completed units (basin rows, sweep members, Newton starts), keyed by
 /// unit index. Written atomically to `.checkpoint-ANALYSIS.json` in the
@@ -21,6 +29,9 @@ struct UnitCheckpoint<Record: Codable>: Codable {
     let scenarioHash: String
     let analysis: String
     let units: Int
+    /// How the records were computed (`WorkUnitKind.recordScheme`; absent
+    /// in checkpoints from before schemes were numbered: 1).
+    let recordScheme: Int?
     var records: [Int: Record]
 
     static func fileName(_ analysis: String) -> String { ".checkpoint-\(analysis).json" }
@@ -28,11 +39,12 @@ struct UnitCheckpoint<Record: Codable>: Codable {
         (folder as NSString).appendingPathComponent(fileName(analysis))
     }
 
-    init(analysis: String, scenarioHash: String, units: Int) {
+    init(analysis: String, scenarioHash: String, units: Int, recordScheme: Int) {
         version = EBMFlowVersion.current
         self.scenarioHash = scenarioHash
         self.analysis = analysis
         self.units = units
+        self.recordScheme = recordScheme
         records = [:]
     }
 
@@ -45,9 +57,9 @@ struct UnitCheckpoint<Record: Codable>: Codable {
 
     /// The saved checkpoint of this analysis when resuming, checked to
     /// belong to the same scenario and size; otherwise a fresh one.
-    static func start(_ analysis: String, scenarioHash: String, units: Int, folder: String, resume: Bool,
+    static func start(_ analysis: String, scenarioHash: String, units: Int, recordScheme: Int, folder: String, resume: Bool,
                       progress: Progress) throws -> UnitCheckpoint {
-        let fresh = UnitCheckpoint(analysis: analysis, scenarioHash: scenarioHash, units: units)
+        let fresh = UnitCheckpoint(analysis: analysis, scenarioHash: scenarioHash, units: units, recordScheme: recordScheme)
         let path = path(analysis, in: folder)
         guard resume, FileManager.default.fileExists(atPath: path) else { return fresh }
         let decoder = JSONDecoder()
@@ -56,10 +68,13 @@ struct UnitCheckpoint<Record: Codable>: Codable {
         do {
             saved = try decoder.decode(UnitCheckpoint.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            throw RunInterrupted(message: "cannot read the checkpoint \(path) (\(error)); run with --force to start again")
+            throw CheckpointRefused(message: "cannot read the checkpoint \(path) (\(error)); run with --force to start again")
         }
         guard saved.scenarioHash == scenarioHash, saved.units == units, saved.analysis == analysis else {
-            throw RunInterrupted(message: "the checkpoint \(path) belongs to another scenario or size; run with --force to start again")
+            throw CheckpointRefused(message: "the checkpoint \(path) belongs to another scenario or size; run with --force to start again")
+        }
+        guard (saved.recordScheme ?? 1) == recordScheme else {
+            throw CheckpointRefused(message: "the checkpoint \(path) was written by an ebmflow that computed its \(analysis) units another way (record scheme \(saved.recordScheme ?? 1), this build \(recordScheme)): resuming would not give the files of an uninterrupted run; run with --force to start again")
         }
         progress.say("\(analysis): resuming with \(saved.records.count) of \(units) units done")
         return saved
@@ -105,7 +120,7 @@ final class CheckpointedRun<Kind: WorkUnitKind> {
     init(_ kind: Kind.Type, name: String? = nil, keep: Bool = false, scenario: Scenario, units: Int, folder: String,
          options: RunOptions, progress: Progress) throws {
         checkpoint = try UnitCheckpoint.start(name ?? Kind.analysis, scenarioHash: ScenarioHash.of(scenario.sourceText), units: units,
-                                              folder: folder, resume: options.resume, progress: progress)
+                                              recordScheme: Kind.recordScheme, folder: folder, resume: options.resume, progress: progress)
         clock = CheckpointClock(interval: options.checkpointInterval)
         self.folder = folder
         self.keep = keep

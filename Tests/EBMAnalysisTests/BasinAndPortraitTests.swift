@@ -99,8 +99,7 @@ import EBMLinearAlgebra
 
         let ends: [BasinOutcome] = [.converged(state: consistent, time: 1), .converged(state: product, time: 1)]
         func certify(_ ends: [BasinOutcome]) throws -> [AttractorCertificate] {
-            try AttractorCertificate.certify(ends: ends, objective: objective, identity: .effectiveModel, matchTolerance: 1e-6,
-                                             tolerances: ClassificationTolerances(), catalog: FixedPointCatalog())
+            AttractorCertificate.certify(ends: ends, objective: objective, identity: .effectiveModel, matchTolerance: 1e-6)
         }
         // Neither end gets a ball: the consistent one is a degenerate sink
         // (a manifold), the product model a saddle.
@@ -145,7 +144,8 @@ import EBMLinearAlgebra
     }
 
     /// With certification the map still does not depend on the threads
-    /// (the survey's certificates are fixed before any row runs).
+    /// (the survey's certificates are fixed before any row runs, and those
+    /// learned later between blocks of rows).
     @Test func certifiedMapDoesNotDependOnThreads() throws {
         let (objective, plane) = try Self.basinsRBM()
         let axis = gridValues(-3...3, count: 8)
@@ -159,32 +159,55 @@ import EBMLinearAlgebra
     /// Attractors are learned as the map runs: with no survey certificate
     /// at all (as when the survey misses a basin), the ends of the first
     /// blocks of rows certify their sinks and later rows stop in them. The
-    /// labels are those of integrating every start to convergence, and the
-    /// learned certificates, labels and label times do not depend on the
-    /// threads.
+    /// labels are those of integrating every start to convergence; the
+    /// learned certificates, labels and times do not depend on the threads,
+    /// nor on an interruption inside a block followed by a resume.
     @Test func attractorsAreLearnedAsTheMapRuns() throws {
         let (objective, plane) = try Self.basinsRBM()
         let axis = gridValues(-3...3, count: 12)
-        func learning(threads: Int) throws -> BasinMap {
+        func learning(threads: Int, stop: StopCondition = .never, completed: [Int: [BasinCell]] = [:],
+                      onRow: ((Int, [BasinCell]) throws -> Void)? = nil) throws -> BasinMap {
             let units = BasinRowUnits(objective: objective, method: Self.method, plane: plane, xs: axis, ys: axis,
                                       maximumTime: 1e4, tolerance: 1e-8, threads: threads, certify: true, certificates: [])
             return try basinMap(units, catalog: FixedPointCatalog(), tolerances: ClassificationTolerances(),
-                                scheduler: LocalScheduler(threads: threads))
+                                scheduler: LocalScheduler(threads: threads), stop: stop, completedRows: completed, onRow: onRow)
         }
         let one = try learning(threads: 1), two = try learning(threads: 2)
         let plain = try Self.map(objective, plane: plane, axis: axis, maximumTime: 1e4, tolerance: 1e-8, threads: 2)
-        #expect(!one.certificates.isEmpty && one.certifiedCount > 0)
+        #expect(!one.certificates.isEmpty && one.certifiedCount > 0 && one.surveyCertificates == 0)
         #expect(one.labels == plain.labels)
-        #expect(one.certificates == two.certificates && one.labels == two.labels && one.labelTimes == two.labelTimes)
-        // The first block (2 of the 12 rows) ran with no certificate: each
-        // of its attractor cells converged (a convergence time, not only a label time).
-        for j in 0..<2 {
-            for i in axis.indices { if case .attractor = one.labels[j][i] { #expect(one.times[j][i] != nil) } }
-        }
+        #expect(one.certificates == two.certificates && one.labels == two.labels && one.labelTimes == two.labelTimes
+                && one.times == two.times)
         // Every start is a cell of this map, so it meets every attractor the survey meets.
         let surveyed = try Self.map(objective, plane: plane, axis: axis, maximumTime: 1e4, tolerance: 1e-8, threads: 2,
                                     certify: true)
-        #expect(one.certificates.count >= surveyed.certificates.count && !surveyed.certificates.isEmpty)
+        #expect(one.certificates.count >= surveyed.certificates.count && surveyed.surveyCertificates > 0)
+
+        // Stopped after 4 rows, inside the block of rows 3..<6, then resumed from the saved rows.
+        #expect(BasinRowUnits.learningBlocks(12) == [0..<1, 1..<2, 2..<3, 3..<6, 6..<12])
+        let flag = StopFlag()
+        var saved: [Int: [BasinCell]] = [:]
+        #expect(throws: AnalysisInterrupted.self) {
+            _ = try learning(threads: 1, stop: flag.condition) { unit, row in
+                saved[unit] = row
+                if saved.count == 4 { flag.raise() }
+            }
+        }
+        #expect(saved.count == 4)
+        let resumed = try learning(threads: 2, completed: saved)
+        #expect(resumed.certificates == one.certificates && resumed.labels == one.labels
+                && resumed.labelTimes == one.labelTimes && resumed.times == one.times)
+    }
+
+    /// The learning blocks cover a pass's rows once, in order, in at most
+    /// five blocks, the last holding the second half.
+    @Test func learningBlocksCoverThePassInOrder() {
+        for count in 0...70 {
+            let blocks = BasinRowUnits.learningBlocks(count)
+            #expect(blocks.flatMap { Array($0) } == Array(0..<count))
+            #expect(blocks.count <= 5 && blocks.allSatisfy { !$0.isEmpty })
+            if count > 1 { #expect(blocks.last?.lowerBound == (count + 1) / 2) }
+        }
     }
 
     /// A start on the stable manifold of a saddle, nudged off it, passes

@@ -60,6 +60,18 @@ func runEbmflowTimed(_ arguments: [String], interruptWhenExists path: String? = 
         let refused = try runEbmflow(["run", scenarioPath, "--output", parts, "--quiet"])
         #expect(refused.status == 1 && refused.stderr.contains("interrupted run"))
 
+        // The same checkpoint as an earlier build wrote it (rows computed with
+        // the survey's certificates only, no scheme number): not resumed.
+        let saved = try String(contentsOfFile: parts + "/.checkpoint-basins.json", encoding: .utf8)
+        #expect(saved.contains("\"recordScheme\":2,"))
+        let old = folder + "/old"
+        try FileManager.default.createDirectory(atPath: old, withIntermediateDirectories: true)
+        try saved.replacingOccurrences(of: "\"recordScheme\":2,", with: "")
+            .write(toFile: old + "/.checkpoint-basins.json", atomically: true, encoding: .utf8)
+        let stale = try runEbmflow(["run", scenarioPath, "--output", old, "--quiet", "--resume"])
+        #expect(stale.status == 1 && stale.stderr.contains("record scheme 1, this build 2") && stale.stderr.contains("--force"),
+                "\(stale.stderr)")
+
         #expect(try runEbmflow(["run", scenarioPath, "--output", parts, "--quiet", "--resume"]).status == 0)
         for name in ["basins.dat", "basin_times.dat", "basins_legend.dat", "basins.json"] {
             let a = try Data(contentsOf: URL(fileURLWithPath: whole + "/" + name))

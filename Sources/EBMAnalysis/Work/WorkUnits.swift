@@ -20,11 +20,18 @@ public protocol WorkUnitKind: Sendable {
     /// How another process rebuilds these units (an MPI rank resolves the
     /// same scenario); nil when they can only be computed here.
     var recipe: WorkRecipe? { get }
+    /// Raised when a build computes the records of the same units another
+    /// way, so that a checkpoint of an earlier scheme is not resumed into
+    /// files an uninterrupted run would not write.
+    static var recordScheme: Int { get }
 }
 
 extension WorkUnitKind {
     /// No recipe: units that only this process computes.
     public var recipe: WorkRecipe? { nil }
+
+    /// The first scheme.
+    public static var recordScheme: Int { 1 }
 
     /// The error that ends a run of this kind stopped after `completed` of
     /// `total` units.

@@ -76,7 +76,8 @@ public struct BasinRowsTask: Codable, Sendable {
     /// `t_limit` (absent: `t_max`).
     let limitTime: UInt64?
     let certify: Bool?
-    /// The survey's certificates (absent before the survey has run).
+    /// The certificates known so far: the survey's, then those learned
+    /// between blocks of rows (absent before the survey has run).
     let certificates: [AttractorCertificate]?
     let refine: Bool?
     /// The columns per refinement pass and row planned so far.
