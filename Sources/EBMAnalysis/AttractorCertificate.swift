@@ -151,10 +151,9 @@ public struct AttractorLearner {
     /// already known; an attractor that got no ball is not tried again.
     public mutating func learn(from ends: [BasinOutcome]) -> [AttractorCertificate] {
         var learned: [AttractorCertificate] = []
-        for case let .converged(state, _) in ends where isNew(state) {
-            if let radius = AttractorCertificate.ball(at: state, objective: objective) {
-                learned.append(AttractorCertificate(representative: state, radius: radius))
-            }
+        for case let .converged(state, _) in ends {
+            guard isNew(state), let radius = AttractorCertificate.ball(at: state, objective: objective) else { continue }
+            learned.append(AttractorCertificate(representative: state, radius: radius))
         }
         return learned
     }

@@ -292,9 +292,9 @@ public struct BasinMap: Sendable {
 /// convergence with no certificate. The survey runs first and its ends give
 /// the first certificates; each block of a pass's rows adds those of the
 /// attractors its ends reached first (`AttractorLearner`); each refinement
-/// pass's plan follows from the passes before it. Certificates and plans are part of the units (and of their
-/// recipe), so every row sees the same ones however the rows are
-/// scheduled, interrupted or distributed.
+/// pass's plan follows from the passes before it. Certificates and plans
+/// are part of the units (and of their recipe), so every row sees the same
+/// ones however the rows are scheduled, interrupted or distributed.
 public struct BasinRowUnits: WorkUnitKind {
     public typealias Record = [BasinCell]
     public static let analysis = "basins"
