@@ -199,6 +199,37 @@ import EBMLinearAlgebra
                 && resumed.labelTimes == one.labelTimes && resumed.times == one.times)
     }
 
+    /// A model with a Hessian bound runs a certified pass in its learning
+    /// blocks (one scheduler run each, after the survey's); one with none
+    /// (an MLP: no ball is possible) in one run, with every worker busy.
+    @Test func passesRunInLearningBlocksOnlyWhereBallsArePossible() throws {
+        final class CountingScheduler: WorkScheduler {
+            let local = LocalScheduler(threads: 2)
+            var runs = 0
+            var threads: Int { local.threads }
+            var layout: String { local.layout }
+            func run<Kind: WorkUnitKind>(_ kind: Kind, units: [Int], stop: StopCondition,
+                                         onResult: (Int, Kind.Record) throws -> Void) throws {
+                runs += 1
+                try local.run(kind, units: units, stop: stop, onResult: onResult)
+            }
+        }
+        let axis = gridValues(-1...1, count: 6)
+        func runs(_ model: any EnergyModel) throws -> Int {
+            let target = try Target.random(spins: 3, seed: 5, orders: [1, 2, 3], scales: [0.5, 0.4, 0.3])
+            let objective = LearningObjective(model: model, target: target)
+            let plane = try Plane.axes(center: [Double](repeating: 0.1, count: model.parameterCount), x: 0, y: 1,
+                                       names: model.parameterNames)
+            let units = BasinRowUnits(objective: objective, method: Self.method, plane: plane, xs: axis, ys: axis,
+                                      maximumTime: 1e3, tolerance: 1e-8, threads: 2, certify: true)
+            let scheduler = CountingScheduler()
+            _ = try basinMap(units, catalog: FixedPointCatalog(), tolerances: ClassificationTolerances(), scheduler: scheduler)
+            return scheduler.runs
+        }
+        #expect(try runs(RestrictedBoltzmannMachine(spins: 3, hidden: 1)) == 1 + BasinRowUnits.learningBlocks(6).count)
+        #expect(try runs(MultilayerPerceptron(spins: 3, widths: [2])) == 2)
+    }
+
     /// The learning blocks cover a pass's rows once, in order, in at most
     /// five blocks, the last holding the second half.
     @Test func learningBlocksCoverThePassInOrder() {
