@@ -13,14 +13,9 @@ public struct KeyPathLocation {
         document = ScenarioDocument(text: text)
     }
 
-    /// The line and column (from 1) of `keyPath`'s value in `text`, or of
+    /// The line and column (from 1) of `keyPath`'s value in the text, or of
     /// the deepest part of the path that exists; nil when not even the
     /// first key does, or the text does not compose.
-    public static func position(of keyPath: String, in text: String) -> (line: Int, column: Int)? {
-        KeyPathLocation(text: text).position(of: keyPath)
-    }
-
-    /// As `position(of:in:)`, in this location's text.
     public func position(of keyPath: String) -> (line: Int, column: Int)? {
         guard var node = document.root else { return nil }
         var found: Mark?

@@ -192,7 +192,6 @@ struct Validate: ParsableCommand {
     }
 }
 
-
 struct Info: ReportingCommand {
     static let configuration = CommandConfiguration(abstract: "Describe a scenario's problem: size, expressivity, memory, solver.")
     @Argument(help: "Scenario YAML file (default: the embedded demo scenario).")

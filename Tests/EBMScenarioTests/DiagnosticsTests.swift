@@ -63,14 +63,14 @@ struct DiagnosticsTests {
 
     /// Errors found after parsing carry a key path; the file shows where it is.
     @Test func keyPathsAreLocatedInTheText() {
-        let text = "spins: 3\ntarget:\n  kind: table\n  couplings:\n    - {sites: [0, 1], value: 0.5}\n    - {sites: [2], value: 1}\n\"odd.key\": 1\n"
-        #expect(KeyPathLocation.position(of: "spins", in: text)! == (1, 8))
-        #expect(KeyPathLocation.position(of: "target.kind", in: text)! == (3, 9))
-        #expect(KeyPathLocation.position(of: "target.couplings[1].sites", in: text)! == (6, 15))
-        #expect(KeyPathLocation.position(of: "\"odd.key\"", in: text)! == (7, 12))
+        let location = KeyPathLocation(text: "spins: 3\ntarget:\n  kind: table\n  couplings:\n    - {sites: [0, 1], value: 0.5}\n    - {sites: [2], value: 1}\n\"odd.key\": 1\n")
+        #expect(location.position(of: "spins")! == (1, 8))
+        #expect(location.position(of: "target.kind")! == (3, 9))
+        #expect(location.position(of: "target.couplings[1].sites")! == (6, 15))
+        #expect(location.position(of: "\"odd.key\"")! == (7, 12))
         // The deepest part that exists: the list of couplings has no third entry.
-        #expect(KeyPathLocation.position(of: "target.couplings[2].sites", in: text)! == (5, 5))
-        #expect(KeyPathLocation.position(of: "model.frozen", in: text) == nil)
+        #expect(location.position(of: "target.couplings[2].sites")! == (5, 5))
+        #expect(location.position(of: "model.frozen") == nil)
         #expect(KeyPathLocation.steps("a.\"b.c\"[3].d") == [.key("a"), .key("b.c"), .index(3), .key("d")])
     }
 
