@@ -114,8 +114,8 @@ public enum BasinFiles {
                               unresolved: ["still_moving_at_t_limit": map.unresolved.unconverged, "solver_failed": map.unresolved.failed],
                               labelledBy: ["convergence": map.convergedCount, "certified_region": map.certifiedCount,
                                            "inferred": map.inferredCount, "survey_starts": map.surveyStarts],
-                              certifiedRegions: zip(map.certificates, map.certifiedAttractors).enumerated().map { k, region in
-                                  Summary.Region(attractor: region.1, radius: region.0.radius,
+                              certifiedRegions: map.certificates.indices.map { k in
+                                  Summary.Region(attractor: map.certifiedAttractors[k], radius: map.certificates[k].radius,
                                                  foundBy: k < map.surveyCertificates ? "survey" : "map") },
                               settings: settings)
         let encoder = JSONEncoder()

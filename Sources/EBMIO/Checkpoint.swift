@@ -73,8 +73,9 @@ struct UnitCheckpoint<Record: Codable>: Codable {
         guard saved.scenarioHash == scenarioHash, saved.units == units, saved.analysis == analysis else {
             throw CheckpointRefused(message: "the checkpoint \(path) belongs to another scenario or size; run with --force to start again")
         }
-        guard (saved.recordScheme ?? 1) == recordScheme else {
-            throw CheckpointRefused(message: "the checkpoint \(path) was written by an ebmflow that computed its \(analysis) units another way (record scheme \(saved.recordScheme ?? 1), this build \(recordScheme)): resuming would not give the files of an uninterrupted run; run with --force to start again")
+        let savedScheme = saved.recordScheme ?? 1
+        guard savedScheme == recordScheme else {
+            throw CheckpointRefused(message: "the checkpoint \(path) was written by an ebmflow that computed its \(analysis) units another way (record scheme \(savedScheme), this build \(recordScheme)): resuming would not give the files of an uninterrupted run; run with --force to start again")
         }
         progress.say("\(analysis): resuming with \(saved.records.count) of \(units) units done")
         return saved
