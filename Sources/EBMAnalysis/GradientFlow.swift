@@ -190,8 +190,8 @@ public final class GradientFlow {
                 if tolerance > 0 {
                     // The interpolant's derivative is -∇L to within the local
                     // error: only near the threshold is the exact norm worth a pass.
-                    let approximate = Vector.norm(try velocity(at: t))
-                    if approximate < 10 * tolerance,
+                    let approximate = try velocity(at: t)
+                    if approximate.withUnsafeBufferPointer({ Vector.normIsBelow(10 * tolerance, $0) }),
                        system.gradientNorm(at: state) < tolerance {
                         return .gradientTolerance
                     }
@@ -248,8 +248,10 @@ public final class GradientFlow {
                 steps += 1
                 let t = integrator.time
                 if tolerance > 0 {
-                    let approximate = try integrator.withDenseOutput(at: t, derivative: 1) { Vector.norm($0) }
-                    if approximate < 10 * tolerance,
+                    let slow = try integrator.withDenseOutput(at: t, derivative: 1) {
+                        Vector.normIsBelow(10 * tolerance, $0)
+                    }
+                    if slow,
                        integrator.withState({ system.gradientNorm(lentAt: $0) }) < tolerance {
                         return .gradientTolerance
                     }

@@ -118,9 +118,26 @@ public enum Vector {
 
     @inlinable
     public static func maxAbs(_ x: [Double]) -> Double {
+        x.withUnsafeBufferPointer(maxAbs)
+    }
+
+    /// max |x_i| of a lent buffer (NaN entries passed over).
+    @inlinable
+    public static func maxAbs(_ x: UnsafeBufferPointer<Double>) -> Double {
         var m = 0.0
         for v in x { m = max(m, abs(v)) }
         return m
+    }
+
+    /// Whether `norm(x) < bound`, with the same answer as that comparison
+    /// but without the scaled norm's pass when the largest entry already
+    /// reaches the bound: the computed norm is `scale · √s` with
+    /// `scale = maxAbs(x)` and `s ≥ 1` (the largest entry contributes
+    /// exactly 1), and rounding is monotone, so it is never below
+    /// `maxAbs(x)`.
+    @inlinable
+    public static func normIsBelow(_ bound: Double, _ x: UnsafeBufferPointer<Double>) -> Bool {
+        maxAbs(x) < bound && norm(x) < bound
     }
 
     @inlinable

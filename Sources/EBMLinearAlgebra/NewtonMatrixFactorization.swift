@@ -86,18 +86,39 @@ public final class NewtonMatrixFactorization {
     }
 
     /// max |M_ij - M_ji| ≤ `symmetryTolerance` · max |M_ij| for the n × n
-    /// column-major `m`. O(n²).
+    /// column-major `m`. O(n²). Both maxima are taken four lanes at a time
+    /// (a maximum does not depend on the order it is taken in, and a NaN
+    /// entry is passed over in any order, as by `max(_:_:)`), so the loops
+    /// are not one chain of dependent comparisons.
     public static func isSymmetric(_ m: UnsafePointer<Double>, dimension n: Int) -> Bool {
-        var largest = 0.0, asymmetry = 0.0
+        var largest = SIMD4<Double>(), asymmetry = SIMD4<Double>()
+        var k = 0
+        while k + 4 <= n * n {
+            let v = SIMD4(abs(m[k]), abs(m[k + 1]), abs(m[k + 2]), abs(m[k + 3]))
+            largest.replace(with: v, where: v .> largest)
+            k += 4
+        }
+        while k < n * n {
+            let v = SIMD4(abs(m[k]), 0, 0, 0)
+            largest.replace(with: v, where: v .> largest)
+            k += 1
+        }
         for j in 0..<n {
-            largest = max(largest, abs(m[j + j * n]))
-            for i in (j + 1)..<n {
-                let lower = m[i + j * n], upper = m[j + i * n]
-                largest = max(largest, abs(lower), abs(upper))
-                asymmetry = max(asymmetry, abs(lower - upper))
+            let lower = m + j * n, upper = m + j
+            var i = j + 1
+            while i + 4 <= n {
+                let d = SIMD4(abs(lower[i] - upper[i * n]), abs(lower[i + 1] - upper[(i + 1) * n]),
+                              abs(lower[i + 2] - upper[(i + 2) * n]), abs(lower[i + 3] - upper[(i + 3) * n]))
+                asymmetry.replace(with: d, where: d .> asymmetry)
+                i += 4
+            }
+            while i < n {
+                let d = SIMD4(abs(lower[i] - upper[i * n]), 0, 0, 0)
+                asymmetry.replace(with: d, where: d .> asymmetry)
+                i += 1
             }
         }
-        return asymmetry <= symmetryTolerance * largest
+        return asymmetry.max() <= symmetryTolerance * largest.max()
     }
 
     /// Factors the n × n column-major `m` in place (its contents become the

@@ -246,13 +246,17 @@ enum NewtonMatrixLinearSolverCallbacks {
     /// x = M⁻¹ b with the factors left in the matrix by `setup`.
     static let solve: @convention(c) (SUNLinearSolver?, SUNMatrix?, N_Vector?, N_Vector?, realtype) -> Int32 = {
         solver, matrix, x, b, _ in
-        guard let content = NewtonMatrixLinearSolver.content(of: solver), let matrix,
-            let factors = SUNDenseMatrix_Data(matrix), let x, let b,
-            let xData = N_VGetArrayPointer(x), content.factorization.kind != nil
+        guard let raw = solver?.pointee.content, let matrix, let factors = SUNDenseMatrix_Data(matrix), let x, let b,
+            let xData = N_VGetArrayPointer(x)
         else { return Int32(SUNLS_MEM_NULL) }
-        N_VScale(1, b, x)
-        content.factorization.solve(factors: factors, xData)
-        return Int32(SUNLS_SUCCESS)
+        // Called once per Newton iteration: the solver object is borrowed
+        // (the SUNLinearSolver holds it), not retained and released.
+        return Unmanaged<NewtonMatrixLinearSolver>.fromOpaque(raw)._withUnsafeGuaranteedRef { content in
+            guard content.factorization.kind != nil else { return Int32(SUNLS_MEM_NULL) }
+            N_VScale(1, b, x)
+            content.factorization.solve(factors: factors, xData)
+            return Int32(SUNLS_SUCCESS)
+        }
     }
 
     static let lastFlag: @convention(c) (SUNLinearSolver?) -> sunindextype = { solver in
