@@ -186,7 +186,7 @@ public struct ContinuationStartUnits: StartUnits {
         var followed: [(branch: Branch, local: Int)] = []
         func keep(_ branch: Branch, parent: Int?) throws {
             record.branches.append(try ContinuationRecord.BranchRecord(branch, parent: parent, objectiveAt: objectiveAt,
-                                                                      tolerances: tolerances))
+                                                                      tolerances: tolerances, shouldStop: shouldStop))
             followed.append((branch, record.branches.count - 1))
         }
         try keep(main, parent: nil)
@@ -246,10 +246,13 @@ public struct ContinuationRecord: Codable, Sendable {
         let status: String
         let failure: String?
 
+        /// `shouldStop` is polled before each point's classification (a
+        /// Hessian's eigenvalues; thousands on a finely stepped branch).
         init(_ branch: Branch, parent: Int?, objectiveAt: (Double) throws -> LearningObjective,
-             tolerances: ClassificationTolerances) throws {
+             tolerances: ClassificationTolerances, shouldStop: () -> Bool = { false }) throws {
             self.parent = parent
             points = try branch.points.map { point in
+                if shouldStop() { throw ContinuationError.stopped }
                 let classified = try FixedPoint.classify(point.x, objective: try objectiveAt(point.parameter),
                                                          tolerances: tolerances, foundBy: "continuation")
                 return PointRecord(lambda: point.parameter.bitPattern, parameters: classified.parameters.map(\.bitPattern),

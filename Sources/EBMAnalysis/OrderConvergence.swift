@@ -320,7 +320,7 @@ extension OrderConvergence {
     /// grad_tol` or `t_end`) to find `θ_∞`; the second, `solve(_:method:
     /// stoppedAt:reason:finalParameters:)`.
     public static func solve(_ problem: OrderConvergenceProblem, method: GradientFlowMethod,
-                             onStep: ((Double) -> Void)? = nil) throws -> OrderConvergence {
+                             onStep: ((Double) throws -> Void)? = nil) throws -> OrderConvergence {
         let flow = try GradientFlow(problem: problem.flow, method: method)
         let reason = try flow.integrate(afterStep: onStep)
         return try solve(problem, method: method, stoppedAt: flow.time, reason: reason, finalParameters: flow.state,
@@ -343,7 +343,7 @@ extension OrderConvergence {
     /// checks it.
     public static func solve(_ problem: OrderConvergenceProblem, method: GradientFlowMethod, stoppedAt stopTime: Double,
                              reason: FlowStopReason, finalParameters: [Double],
-                             onStep: ((Double) -> Void)? = nil) throws -> OrderConvergence {
+                             onStep: ((Double) throws -> Void)? = nil) throws -> OrderConvergence {
         let objective = problem.flow.objective
         let n = objective.target.spins
         // The same computation as the trajectory's samples (`ModelSnapshot`),
@@ -399,7 +399,7 @@ extension OrderConvergence {
         }
         let flow = try GradientFlow(problem: problem.flow, method: method, roots: crossings.rootFunctions)
         try crossings.start(at: 0, state: problem.flow.initialParameters)
-        try flow.integrate(until: problem.flow.endTime, afterStep: onStep.map { callback in { callback($0) } },
+        try flow.integrate(until: problem.flow.endTime, afterStep: onStep.map { callback in { try callback($0) } },
                            onRoot: { t, directions in crossings.record(time: t, directions: directions) })
         let last = try crossings.times(at: flow.state)
         let first = crossings.firstTimes

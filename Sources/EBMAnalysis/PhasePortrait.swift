@@ -140,20 +140,30 @@ public struct PhasePortrait: Sendable {
     }
 
     public static func compute(objective: LearningObjective, method: GradientFlowMethod, plane: Plane, xs: [Double], ys: [Double],
-                               orbitStarts: [(x: Double, y: Double)], orbitTime: Double, orbitSamples: Int = 100) throws -> PhasePortrait {
+                               orbitStarts: [(x: Double, y: Double)], orbitTime: Double, orbitSamples: Int = 100,
+                               stop: StopCondition = .never, progress: ((String) -> Void)? = nil) throws -> PhasePortrait {
+        try stop.check("portrait")
         let f = field(objective: objective, plane: plane, xs: xs, ys: ys)
+        try stop.check("portrait")
+        progress?("portrait: nullclines")
         let (nullX, nullY) = nullclines(objective: objective, plane: plane, xs: xs, ys: ys)
         var orbits: [[(t: Double, x: Double, y: Double)]] = []
         var failures: [String] = []
         let sampling = TrajectorySampling(count: orbitSamples, spacing: .logarithmic(firstTime: orbitTime * 1e-6))
-        for start in orbitStarts {
+        for (k, start) in orbitStarts.enumerated() {
+            try stop.check("portrait")
+            progress?("portrait: orbit \(k + 1) of \(orbitStarts.count)")
             let problem = GradientFlowProblem(objective: objective, initialParameters: plane.point(start.x, start.y), endTime: orbitTime)
             do {
-                let trajectory = try GradientFlow(problem: problem, method: method).sampledTrajectory(sampling)
+                let trajectory = try GradientFlow(problem: problem, method: method).sampledTrajectory(sampling) { _ in
+                    try stop.check("portrait")
+                }
                 orbits.append(trajectory.samples.map { sample in
                     let c = plane.coordinates(of: objective.freeParameters(sample.parameters))
                     return (sample.time, c.x, c.y)
                 })
+            } catch let interrupted as AnalysisInterrupted {
+                throw interrupted
             } catch {
                 failures.append("orbit from (\(start.x), \(start.y)): \(error)")
             }

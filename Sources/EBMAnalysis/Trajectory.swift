@@ -84,8 +84,9 @@ extension GradientFlow {
     /// samples on the grid that ends there. It integrates toward the same
     /// end time as the first (CVODE's initial step depends on it), so it
     /// takes the same steps and stops at the same one.
-    /// `onStep` sees the time after every internal step (for progress).
-    public func sampledTrajectory(_ sampling: TrajectorySampling, onStep: ((Double) -> Void)? = nil) throws -> Trajectory {
+    /// `onStep` sees the time after every internal step (for progress; it
+    /// may throw to stop the integration, e.g. at an interruption).
+    public func sampledTrajectory(_ sampling: TrajectorySampling, onStep: ((Double) throws -> Void)? = nil) throws -> Trajectory {
         try restart()
         var (reason, samples) = try samplingPass(grid: sampling.times(until: problem.endTime), until: problem.endTime, onStep: onStep)
         if reason == .gradientTolerance {
@@ -97,7 +98,7 @@ extension GradientFlow {
                           finalFreeParameters: state, statistics: statistics, linearSolver: linearSolverName)
     }
 
-    private func samplingPass(grid: [Double], until end: Double, onStep: ((Double) -> Void)?) throws -> (FlowStopReason, [TrajectorySample]) {
+    private func samplingPass(grid: [Double], until end: Double, onStep: ((Double) throws -> Void)?) throws -> (FlowStopReason, [TrajectorySample]) {
         // A workspace of its own: the flow's keeps the point of its last right-hand side.
         let workspace = ObjectiveWorkspace(objective: problem.objective, parallelism: system.workspace.parallelism)
         var pending = grid[...]
@@ -112,7 +113,7 @@ extension GradientFlow {
         try take(upTo: 0)
         let reason = try integrate(until: end, afterStep: { t in
             try take(upTo: t)
-            onStep?(t)
+            try onStep?(t)
         })
         // The last grid time is the stop time itself.
         if !pending.isEmpty {

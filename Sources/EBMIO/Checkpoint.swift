@@ -113,22 +113,22 @@ final class CheckpointedRun<Kind: WorkUnitKind> {
     private let folder: String
 
     private let keep: Bool
+    /// Records kept since the checkpoint was last written.
+    private var unsaved = false
 
     /// `name`: the checkpoint's (default the kind's analysis); `keep`: the
-    /// checkpoint stays after success until `remove()` (an analysis of
-    /// several phases removes them all at its end, so an interruption in a
-    /// later phase does not redo the earlier ones).
+    /// checkpoint stays after success (a scenario run removes them all at
+    /// its end, so an interruption in a later analysis or phase does not
+    /// redo the earlier ones).
     init(_ kind: Kind.Type, name: String? = nil, keep: Bool = false, scenario: Scenario, units: Int, folder: String,
          options: RunOptions, progress: Progress) throws {
-        checkpoint = try UnitCheckpoint.start(name ?? Kind.analysis, scenarioHash: ScenarioHash.of(scenario.sourceText), units: units,
+        checkpoint = try UnitCheckpoint.start(name ?? Kind.analysis, scenarioHash: Checkpoints.scenarioHash(scenario, quick: options.quick),
+                                              units: units,
                                               recordScheme: Kind.recordScheme, folder: folder, resume: options.resume, progress: progress)
         clock = CheckpointClock(interval: options.checkpointInterval)
         self.folder = folder
         self.keep = keep
     }
-
-    /// Removes the checkpoint file.
-    func remove() { checkpoint.remove(from: folder) }
 
     /// The records of an interrupted run.
     var completed: [Int: Kind.Record] { checkpoint.records }
@@ -136,14 +136,21 @@ final class CheckpointedRun<Kind: WorkUnitKind> {
     /// Keeps a finished unit's record (written with the next due checkpoint).
     func save(_ unit: Int, _ record: Kind.Record) {
         checkpoint.records[unit] = record
-        if clock.isDue() { try? checkpoint.write(to: folder) }
+        if clock.isDue() {
+            try? checkpoint.write(to: folder)
+            unsaved = false
+        } else {
+            unsaved = true
+        }
     }
 
     /// Runs `body`, which reports each new record to `save`.
     func run<Result>(_ body: () throws -> Result) throws -> Result {
         do {
             let result = try body()
-            if keep { try checkpoint.write(to: folder) } else { checkpoint.remove(from: folder) }
+            // A kept checkpoint is written again only when it lacks records
+            // (a continuation's branches can make it hundreds of megabytes).
+            if !keep { checkpoint.remove(from: folder) } else if unsaved { try checkpoint.write(to: folder) }
             return result
         } catch is AnalysisInterrupted {
             try checkpoint.write(to: folder)
@@ -174,6 +181,50 @@ enum Checkpoints {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { $0.hasPrefix(".checkpoint-") && $0.hasSuffix(".json") }.sorted()
             .map { (folder as NSString).appendingPathComponent($0) }
+    }
+
+    /// What a checkpoint is tied to: the scenario's text, and whether the
+    /// run was `--quick` (its budget changes every analysis, not only
+    /// their sizes). Runs without `--quick` keep the hash of the text
+    /// alone, as checkpoints always had.
+    static func scenarioHash(_ scenario: Scenario, quick: Bool) -> String {
+        ScenarioHash.of(quick ? scenario.sourceText + "\n# --quick\n" : scenario.sourceText)
+    }
+
+    /// The run's own checkpoint, left when a phase without units of its
+    /// own (the trajectory, orders, the portrait) was interrupted: it lets
+    /// `--resume` continue the run, which computes that phase again.
+    static let runAnalysis = "run"
+
+    /// Writes the run's checkpoint and says how to continue.
+    static func interruptRun(in phase: String, scenario: Scenario, quick: Bool, folder: String) throws -> RunInterrupted {
+        try UnitCheckpoint<Int>(analysis: runAnalysis, scenarioHash: scenarioHash(scenario, quick: quick), units: 0, recordScheme: 1)
+            .write(to: folder)
+        return RunInterrupted(message: "interrupted in \(phase): the analyses finished before it are saved in the checkpoints of \(folder), and \(phase) is computed again; continue with the same command and --resume (the result is the same as an uninterrupted run)")
+    }
+
+    /// Before a resumed run computes or writes anything: every checkpoint
+    /// in the folder must belong to this scenario and mode.
+    static func checkBeforeResuming(_ folder: String, scenario: Scenario, quick: Bool) throws {
+        struct Owner: Decodable { let scenarioHash: String }
+        let expected = scenarioHash(scenario, quick: quick)
+        for path in existing(in: folder) {
+            guard let data = FileManager.default.contents(atPath: path),
+                  let owner = try? JSONDecoder().decode(Owner.self, from: data) else {
+                throw CheckpointRefused(message: "cannot read the checkpoint \(path); run with --force to start again")
+            }
+            if owner.scenarioHash != expected {
+                let other = owner.scenarioHash == scenarioHash(scenario, quick: !quick)
+                throw CheckpointRefused(message: "the checkpoint \(path) belongs to "
+                    + (other ? "a run \(quick ? "without" : "with") --quick" : "another scenario")
+                    + "; resume with the same scenario and flags, or run with --force to start again")
+            }
+        }
+    }
+
+    /// Removes every checkpoint once the whole run is done.
+    static func removeAll(in folder: String) {
+        for path in existing(in: folder) { try? FileManager.default.removeItem(atPath: path) }
     }
 }
 

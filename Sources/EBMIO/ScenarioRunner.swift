@@ -76,16 +76,26 @@ public enum ScenarioRunner {
         // `output:` is relative to the working directory, like --output.
         let folder = options.output ?? scenario.output ?? "out/\(scenario.name)"
         try prepare(folder: folder, force: options.force, resume: options.resume)
+        if options.resume { try Checkpoints.checkBeforeResuming(folder, scenario: scenario, quick: options.quick) }
 
         let run = try RunContext(scenario: scenario, resolved: resolved, options: options, folder: folder)
         let model = resolved.model
         run.report.lines.append("scenario \(scenario.name): \(model.description), \(scenario.spins) spins, \(model.parameterCount) parameters"
             + (resolved.objective.hasFrozenParameters ? " (\(resolved.objective.dimension) free)" : "")
             + (run.summary.expressivity.map { ", rank G = \($0.rankG) of \($0.fullRank)" } ?? ""))
+        // Each analysis keeps its checkpoint until the whole run is done, so
+        // an interruption in a later one (also in a phase without units:
+        // the trajectory, orders, the portrait) redoes none of them.
         for step in AnalysisRegistry.requested(in: scenario.analyses) {
-            try step.run(run)
+            do {
+                try options.stop.check(step.name)
+                try step.run(run)
+            } catch let stopped as AnalysisInterrupted {
+                throw try Checkpoints.interruptRun(in: stopped.analysis, scenario: scenario, quick: options.quick, folder: folder)
+            }
         }
         try run.summary.write(to: (folder as NSString).appendingPathComponent("summary.json"))
+        Checkpoints.removeAll(in: folder)
         run.report.files.append("summary.json")
         run.report.lines.append("wrote \(run.report.files.joined(separator: ", ")) in \(folder)")
         return run.report
@@ -145,6 +155,9 @@ public enum ScenarioRunner {
         let checkpoints = Checkpoints.existing(in: folder)
         if resume {
             guard !checkpoints.isEmpty else {
+                if manager.fileExists(atPath: finished) {
+                    throw OutputError(path: folder, reason: "the run there is complete (\(marker)) and left nothing to resume; its results are in place (pass --force to compute them again)")
+                }
                 throw OutputError(path: folder, reason: "--resume needs the checkpoint of an interrupted run (.checkpoint-*.json), and there is none")
             }
         } else if !force {

@@ -14,6 +14,13 @@ public struct StopCondition: Sendable {
 
     /// Never stops (tests, and runs nobody can interrupt).
     public static let never = StopCondition { false }
+
+    /// Throws `AnalysisInterrupted` for `analysis`, a phase without units
+    /// to checkpoint (it is computed again on resuming), when a stop is
+    /// requested.
+    public func check(_ analysis: String) throws {
+        if isRequested { throw AnalysisInterrupted(analysis: analysis, completedUnits: 0, totalUnits: 1) }
+    }
 }
 
 /// A stop request that a test (or any thread) can raise.

@@ -13,7 +13,7 @@ enum BasinsStep {
         let units = BasinRowsTask.units(resolved: resolved, quick: run.options.quick, plane: plane, xs: xs, ys: ys,
                                         maximumTime: spec.maximumTime, limitTime: spec.limitTime, tolerance: spec.tolerance,
                                         certify: spec.certify, refine: spec.refine, threads: scheduler.threads)
-        let checkpointed = try CheckpointedRun(BasinRowUnits.self, scenario: run.scenario, units: units.count, folder: run.folder,
+        let checkpointed = try CheckpointedRun(BasinRowUnits.self, keep: true, scenario: run.scenario, units: units.count, folder: run.folder,
                                                options: run.options, progress: run.progress)
         let survey = units.surveyRows.count * units.surveyColumns.count
         run.progress.say("basins: \(xs.count) x \(ys.count) starts on \(scheduler.layout)"

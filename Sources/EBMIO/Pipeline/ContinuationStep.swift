@@ -56,7 +56,7 @@ enum ContinuationStep {
                                            method: method, tolerances: tolerances, curves: curves, stop: run.options.stop)
         let curveName = spec.curve.map { " and curves in \($0.parameter.name) from \($0.from) to \($0.to)" } ?? ""
         progress.say("continuation: \(starts.count) start(s) in \(spec.parameter.name) from \(spec.from) to \(spec.to)\(curveName)")
-        let checkpointed = try CheckpointedRun(ContinuationStartUnits.self, scenario: run.scenario, units: units.count,
+        let checkpointed = try CheckpointedRun(ContinuationStartUnits.self, keep: true, scenario: run.scenario, units: units.count,
                                                folder: run.folder, options: run.options, progress: progress)
         let diagram = try checkpointed.run {
             // Continuation units are few and each is sequential: one thread per start.

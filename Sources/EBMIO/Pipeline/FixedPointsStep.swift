@@ -5,7 +5,7 @@ import Foundation
 /// `fixed_points`: find, classify and catalogue the flow's fixed points.
 /// Each phase of the search (Newton starts, flows, lifts, deflation,
 /// homotopy) is a kind of work units, checkpointed under its own name
-/// until the whole analysis is done.
+/// until the whole run is done.
 enum FixedPointsStep {
     static func run(_ run: RunContext) throws {
         guard let spec = run.scenario.analyses.fixedPoints else { return }
@@ -23,7 +23,6 @@ enum FixedPointsStep {
                                                                                search: search, distribution: spec.startDistribution,
                                                                                center: center),
                                          stop: run.options.stop) { run.progress.say($0) }
-        phases.removeCheckpoints()
         run.catalog = report.catalog
         try run.write(FixedPointFiles.table(report, model: run.model, scenario: run.name), "fixed_points.dat")
         try run.write(FixedPointFiles.enumeration(report, scenario: run.name), "enumeration.dat")
@@ -51,7 +50,6 @@ enum FixedPointsStep {
 /// checkpointed as `.checkpoint-fixed_points-PHASE.json`, with progress.
 final class CheckpointedPhases: FixedPointPhases {
     private let run: RunContext
-    private var removals: [() -> Void] = []
 
     init(_ run: RunContext) { self.run = run }
 
@@ -59,7 +57,6 @@ final class CheckpointedPhases: FixedPointPhases {
         let checkpointed = try CheckpointedRun<Kind>(Kind.self, name: "fixed_points-\(phase)", keep: true, scenario: run.scenario,
                                                      units: kind.count, folder: run.folder, options: run.options,
                                                      progress: run.progress)
-        removals.append(checkpointed.remove)
         var done = checkpointed.completed.count
         let (progress, total) = (run.progress, kind.count)
         return try checkpointed.run {
@@ -70,8 +67,6 @@ final class CheckpointedPhases: FixedPointPhases {
             }
         }
     }
-
-    func removeCheckpoints() { for remove in removals { remove() } }
 
     var layout: String { run.scheduler.layout }
 }

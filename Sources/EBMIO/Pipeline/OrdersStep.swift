@@ -21,6 +21,7 @@ enum OrdersStep {
                                     measuresInformation: measuresInformation), method: resolved.method,
             stoppedAt: trajectory.stopTime, reason: trajectory.stopReason, finalParameters: trajectory.finalFreeParameters) { t in
                 progress.update("orders: t = \(String(format: "%.4g", t))")
+                try run.options.stop.check("orders")
             }
         try run.write(OrdersFiles.orders(trajectory, convergence: convergence, scenario: name), "orders.dat")
         try run.write(OrdersFiles.times(convergence, scenario: name), "order_times.dat")

@@ -14,7 +14,8 @@ enum PortraitStep {
                 gridValues(spec.range.x, count: spec.orbits.grid.x).map { x in (x: x, y: y) } }
         run.progress.say("portrait: field on \(xs.count) x \(ys.count), \(starts.count) orbits")
         let portrait = try PhasePortrait.compute(objective: resolved.objective, method: resolved.method, plane: plane,
-                                                 xs: xs, ys: ys, orbitStarts: starts, orbitTime: spec.orbits.maximumTime)
+                                                 xs: xs, ys: ys, orbitStarts: starts, orbitTime: spec.orbits.maximumTime,
+                                                 stop: run.options.stop) { run.progress.update($0) }
         try run.write(PortraitFiles.field(portrait, scenario: run.name, background: spec.background.rawValue), "field.dat")
         try run.write(PortraitFiles.nullclines(portrait, scenario: run.name), "nullclines.dat")
         try run.write(PortraitFiles.orbits(portrait, scenario: run.name), "orbits.dat")

@@ -43,8 +43,9 @@ final class RunContext {
         let spec = ScenarioRunner.samplingSpecification(scenario, quick: options.quick)
         let spacing: SampleSpacing = spec.spacing == .logarithmic ? .logarithmic(firstTime: spec.minimumTime) : .linear
         progress.say("trajectory: integrating to t = \(scenario.integrator.endTime) with \(flow.linearSolverName) linear solver")
-        let result = try flow.sampledTrajectory(TrajectorySampling(count: spec.samples, spacing: spacing)) { [progress] t in
+        let result = try flow.sampledTrajectory(TrajectorySampling(count: spec.samples, spacing: spacing)) { [progress, options] t in
             progress.update("trajectory: t = \(String(format: "%.4g", t))")
+            try options.stop.check("trajectory")
         }
         trajectoryResult = result
         return result
