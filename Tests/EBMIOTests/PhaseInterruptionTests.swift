@@ -102,5 +102,12 @@ import Testing
         #expect(a.keys.sorted() == b.keys.sorted())
         for (name, data) in a { #expect(Self.withoutTimes(b[name]) == Self.withoutTimes(data), "\(name)") }
         #expect(Checkpoints.existing(in: parts).isEmpty)
+
+        // Resuming the finished run says that it is complete.
+        #expect {
+            _ = try ScenarioRunner.run(scenario, options: RunOptions(output: parts, quiet: true, resume: true))
+        } throws: { error in
+            "\(error)".contains("the run there is complete (summary.json) and left nothing to resume")
+        }
     }
 }
