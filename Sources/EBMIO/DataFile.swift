@@ -40,10 +40,18 @@ public struct DataFile {
 
     public func write(to path: String) throws { try AtomicFile.write(text, to: path) }
 
-    /// `%.17g`: shortest fixed form that re-reads to the same double.
+    /// `%.17g`: shortest fixed form that re-reads to the same double. The
+    /// C library formats it into a buffer on the stack, as
+    /// `String(format:)` does at several times the cost (a continuation's
+    /// branches are hundreds of thousands of rows); the program never sets
+    /// a locale, so the decimal point is `.`.
     public static func format(_ value: Double) -> String {
         if value.isNaN { return "nan" }
         if value.isInfinite { return value > 0 ? "inf" : "-inf" }
-        return String(format: "%.17g", value)
+        // At most 24 characters: a sign, 17 digits, the point and `e-308`.
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { buffer in
+            let count = withVaList([value]) { vsnprintf(buffer.baseAddress, 32, "%.17g", $0) }
+            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: Int(count)), as: UTF8.self)
+        }
     }
 }
