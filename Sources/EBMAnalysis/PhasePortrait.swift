@@ -24,11 +24,21 @@ public struct PhasePortrait: Sendable {
 
     /// The projected field at every grid point.
     public static func field(objective: LearningObjective, plane: Plane, xs: [Double], ys: [Double]) -> [[(dx: Double, dy: Double)]] {
-        ys.map { y in
-            xs.map { x in
+        field(objective: objective, plane: plane, xs: xs, ys: ys, afterRow: {})
+    }
+
+    /// The same, with `afterRow` run after each row (a stop check: a
+    /// portrait's nullclines evaluate the field on a grid sixteen times as
+    /// large).
+    static func field(objective: LearningObjective, plane: Plane, xs: [Double], ys: [Double],
+                      afterRow: () throws -> Void) rethrows -> [[(dx: Double, dy: Double)]] {
+        try ys.map { y in
+            let row = xs.map { x in
                 let flow = objective.evaluate(plane.point(x, y)).gradient.map { -$0 }
                 return (Vector.dot(flow, plane.u), Vector.dot(flow, plane.v))
             }
+            try afterRow()
+            return row
         }
     }
 
@@ -115,6 +125,14 @@ public struct PhasePortrait: Sendable {
     public static func nullclines(objective: LearningObjective, plane: Plane, xs: [Double], ys: [Double],
                                   subdivision: Int = 4, tolerance: Double = 1e-10,
                                   distance: Double = 1e-10) -> (x: [Segment], y: [Segment]) {
+        nullclines(objective: objective, plane: plane, xs: xs, ys: ys, subdivision: subdivision, tolerance: tolerance,
+                   distance: distance, afterRow: {})
+    }
+
+    /// The same, with `afterRow` run after each row of the refined field.
+    static func nullclines(objective: LearningObjective, plane: Plane, xs: [Double], ys: [Double],
+                           subdivision: Int = 4, tolerance: Double = 1e-10,
+                           distance: Double = 1e-10, afterRow: () throws -> Void) rethrows -> (x: [Segment], y: [Segment]) {
         func refined(_ axis: [Double]) -> [Double] {
             guard axis.count > 1, subdivision > 1 else { return axis }
             var values: [Double] = []
@@ -125,7 +143,7 @@ public struct PhasePortrait: Sendable {
             return values
         }
         let fxs = refined(xs), fys = refined(ys)
-        let f = field(objective: objective, plane: plane, xs: fxs, ys: fys)
+        let f = try field(objective: objective, plane: plane, xs: fxs, ys: fys, afterRow: afterRow)
         func component(_ direction: [Double]) -> (Double, Double) -> Double {
             { x, y in -Vector.dot(objective.evaluate(plane.point(x, y)).gradient, direction) }
         }
@@ -142,11 +160,9 @@ public struct PhasePortrait: Sendable {
     public static func compute(objective: LearningObjective, method: GradientFlowMethod, plane: Plane, xs: [Double], ys: [Double],
                                orbitStarts: [(x: Double, y: Double)], orbitTime: Double, orbitSamples: Int = 100,
                                stop: StopCondition = .never, progress: ((String) -> Void)? = nil) throws -> PhasePortrait {
-        try stop.check("portrait")
-        let f = field(objective: objective, plane: plane, xs: xs, ys: ys)
-        try stop.check("portrait")
+        let f = try field(objective: objective, plane: plane, xs: xs, ys: ys) { try stop.check("portrait") }
         progress?("portrait: nullclines")
-        let (nullX, nullY) = nullclines(objective: objective, plane: plane, xs: xs, ys: ys)
+        let (nullX, nullY) = try nullclines(objective: objective, plane: plane, xs: xs, ys: ys) { try stop.check("portrait") }
         var orbits: [[(t: Double, x: Double, y: Double)]] = []
         var failures: [String] = []
         let sampling = TrajectorySampling(count: orbitSamples, spacing: .logarithmic(firstTime: orbitTime * 1e-6))
