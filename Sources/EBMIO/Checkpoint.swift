@@ -214,7 +214,7 @@ enum Checkpoints {
     static func interruptRun(in phase: String, scenario: Scenario, quick: Bool, folder: String) throws -> RunInterrupted {
         try UnitCheckpoint<Int>(analysis: runAnalysis, scenarioHash: scenarioHash(scenario, quick: quick), units: 0, recordScheme: 1)
             .write(to: folder)
-        return RunInterrupted(message: "interrupted in \(phase): the analyses finished before it are saved in the checkpoints of \(folder), and \(phase) is computed again; continue with the same command and --resume (the result is the same as an uninterrupted run)")
+        return RunInterrupted(message: "interrupted in \(phase): it is computed again on resuming, as are the trajectory and orders, while the basin maps, fixed-point phases and continuations finished before it are kept in their checkpoints in \(folder); continue with the same command and --resume (the result is the same as an uninterrupted run)")
     }
 
     /// Before a resumed run computes or writes anything: every checkpoint
@@ -230,15 +230,25 @@ enum Checkpoints {
             if owner.scenarioHash != expected {
                 let other = owner.scenarioHash == scenarioHash(scenario, quick: !quick)
                 throw CheckpointRefused(message: "the checkpoint \(path) belongs to "
-                    + (other ? "a run \(quick ? "without" : "with") --quick" : "another scenario")
+                    + (other ? "a run \(quick ? "without --quick (or to a --quick run of an ebmflow from before the two were told apart)" : "with --quick")"
+                       : "another scenario")
                     + "; resume with the same scenario and flags, or run with --force to start again")
             }
         }
     }
 
-    /// Removes every checkpoint once the whole run is done.
-    static func removeAll(in folder: String) {
-        for path in existing(in: folder) { try? FileManager.default.removeItem(atPath: path) }
+    /// The analysis a checkpoint file is named after (`.checkpoint-NAME.json`).
+    static func analysis(of path: String) -> String {
+        String((path as NSString).lastPathComponent.dropFirst(".checkpoint-".count).dropLast(".json".count))
+    }
+
+    /// Removes the checkpoints of `analyses` (and the run's own); those of
+    /// other commands sharing the folder (a sweep, another subcommand's
+    /// analyses) stay.
+    static func remove(in folder: String, where owned: (String) -> Bool) {
+        for path in existing(in: folder) where analysis(of: path) == runAnalysis || owned(analysis(of: path)) {
+            try? FileManager.default.removeItem(atPath: path)
+        }
     }
 }
 

@@ -107,7 +107,7 @@ public struct FullModelJob: Codable {
         let session = farm.session
         let scenario = options.quick ? ScenarioRunner.quickened(original) : original
         let folder = options.output ?? scenario.output ?? "out/\(scenario.name)"
-        try ScenarioRunner.prepare(folder: folder, force: options.force)
+        try ScenarioRunner.prepare(folder: folder, force: options.force, resume: options.resume)
         let progress = options.quiet ? nil : FileHandle.standardError
         let n = scenario.spins
         progress?.write(Data("full model ising(k=\(n)): \((1 << n) - 1) parameters over \(session.size) ranks (\((1 << n) / session.size) states each), CVODE on nvector_parallel with SPGMR\n".utf8))
@@ -149,6 +149,8 @@ public struct FullModelJob: Codable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         try AtomicFile.write(try encoder.encode(summary), to: folder + "/summary.json")
+        // A serial run of the same scenario stopped in its trajectory left the run's checkpoint.
+        Checkpoints.remove(in: folder) { _ in false }
         let last = result.samples.last
         lines.append("scenario \(scenario.name): \(model), \(n) spins, \((1 << n) - 1) parameters, distributed over \(session.size) ranks")
         lines.append(String(format: "trajectory: stopped at t = %.6g (%@), KL = %.6e, |grad L| = %.3e",

@@ -83,19 +83,30 @@ public enum ScenarioRunner {
         run.report.lines.append("scenario \(scenario.name): \(model.description), \(scenario.spins) spins, \(model.parameterCount) parameters"
             + (resolved.objective.hasFrozenParameters ? " (\(resolved.objective.dimension) free)" : "")
             + (run.summary.expressivity.map { ", rank G = \($0.rankG) of \($0.fullRank)" } ?? ""))
-        // Each analysis keeps its checkpoint until the whole run is done, so
-        // an interruption in a later one (also in a phase without units:
-        // the trajectory, orders, the portrait) redoes none of them.
-        for step in AnalysisRegistry.requested(in: scenario.analyses) {
+        // Each analysis with work units keeps its checkpoint until the whole
+        // run is done, so an interruption in a later one (also in a phase
+        // without units: the trajectory, orders, the portrait) does not redo
+        // it. A run that fails instead drops the checkpoints of the analyses
+        // it finished (they cannot be resumed by a corrected scenario), and
+        // keeps the failing one's, as before they were kept.
+        let steps = AnalysisRegistry.requested(in: scenario.analyses)
+        var finished: [AnalysisStep] = []
+        for step in steps {
             do {
                 try options.stop.check(step.name)
                 try step.run(run)
+                finished.append(step)
             } catch let stopped as AnalysisInterrupted {
                 throw try Checkpoints.interruptRun(in: stopped.analysis, scenario: scenario, quick: options.quick, folder: folder)
+            } catch let error where error is RunInterrupted || error is DistributedRunFailed || error is CheckpointRefused {
+                throw error
+            } catch {
+                Checkpoints.remove(in: folder) { name in finished.contains { $0.owns(checkpoint: name) } }
+                throw error
             }
         }
         try run.summary.write(to: (folder as NSString).appendingPathComponent("summary.json"))
-        Checkpoints.removeAll(in: folder)
+        Checkpoints.remove(in: folder) { name in steps.contains { $0.owns(checkpoint: name) } }
         run.report.files.append("summary.json")
         run.report.lines.append("wrote \(run.report.files.joined(separator: ", ")) in \(folder)")
         return run.report

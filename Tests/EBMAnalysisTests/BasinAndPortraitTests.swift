@@ -458,6 +458,32 @@ import EBMLinearAlgebra
         #expect(one.attractors.map(\.representative) == two.attractors.map(\.representative))
     }
 
+    /// A stop request inside an orbit's integration ends the portrait with
+    /// `AnalysisInterrupted` (not an orbit failure, and not only at the
+    /// next orbit: there is none), and one during the field's rows too.
+    @Test func portraitStopsInsideAnOrbitAndInTheField() throws {
+        let (objective, plane) = try Self.demo()
+        let axis = gridValues(-3...3, count: 5)
+        // Polls before the orbit's first step: one per row of the field (5)
+        // and of the nullclines' field refined four times (17), one at the
+        // orbit's start; the 30th falls inside its integration.
+        for (threshold, place) in [(30, "an orbit"), (3, "the field")] {
+            let polls = Counter()
+            let stop = StopCondition { polls.next() >= threshold }
+            #expect(throws: AnalysisInterrupted.self, "\(place)") {
+                _ = try PhasePortrait.compute(objective: objective, method: Self.method, plane: plane, xs: axis, ys: axis,
+                                              orbitStarts: [(x: 2, y: 2)], orbitTime: 1000, stop: stop)
+            }
+            #expect(polls.count == threshold, "\(place): stopped at poll \(polls.count)")
+        }
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var count = 0
+        func next() -> Int { lock.withLock { count += 1; return count } }
+    }
+
     /// field.dat's vectors are the projection of -∇L, and nullcline segments
     /// lie where the projected component changes sign.
     @Test func portraitFieldAndNullclines() throws {

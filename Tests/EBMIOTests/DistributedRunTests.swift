@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import EBMIO
 
 #if canImport(Glibc)
 import Glibc
@@ -113,7 +114,7 @@ func expectSameFiles(_ reference: String, _ folder: String, _ context: String) t
         let b = FileManager.default.contents(atPath: folder + "/" + name)
         #expect(a == b, "\(context): \(name) differs from the single-process run")
     }
-    #expect(!FileManager.default.fileExists(atPath: folder + "/.checkpoint-basins.json"), "\(context): checkpoint left behind")
+    #expect(Checkpoints.existing(in: folder).isEmpty, "\(context): checkpoint left behind")
 }
 
 /// `ebmflow` under `mpirun`: rank 0 hands out basin rows, Newton starts and

@@ -48,19 +48,13 @@ import Testing
         }
     }
 
-    static func files(_ folder: String) throws -> [String: Data] {
+    /// Every file of `folder` by name (`hidden`: checkpoints too).
+    static func files(_ folder: String, hidden: Bool = false) throws -> [String: Data] {
         var files: [String: Data] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: folder) where !name.hasPrefix(".") {
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder) where hidden || !name.hasPrefix(".") {
             files[name] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
         }
         return files
-    }
-
-    /// The text without the lines of wall-clock times (summary.json's).
-    static func withoutTimes(_ data: Data?) -> String? {
-        data.map { String(decoding: $0, as: UTF8.self).split(separator: "\n")
-            .filter { $0.range(of: #""(wall|elapsed|seconds|time_s|started|finished|date)[a-z_]*""#, options: .regularExpression) == nil }
-            .joined(separator: "\n") }
     }
 
     @Test("a stop in the trajectory, in orders or in the portrait checkpoints the run, and it resumes to the same bytes",
@@ -91,16 +85,16 @@ import Testing
         }
 
         // A resume of another mode is refused before anything is written.
-        let before = try Self.files(parts)
+        let before = try Self.files(parts, hidden: true)
         #expect(throws: CheckpointRefused.self) {
             _ = try ScenarioRunner.run(scenario, options: RunOptions(output: parts, quiet: true, quick: true, resume: true))
         }
-        #expect(try Self.files(parts) == before)
+        #expect(try Self.files(parts, hidden: true) == before)
 
         _ = try ScenarioRunner.run(scenario, options: RunOptions(output: parts, quiet: true, threads: 1, resume: true))
         let a = try Self.files(whole), b = try Self.files(parts)
         #expect(a.keys.sorted() == b.keys.sorted())
-        for (name, data) in a { #expect(Self.withoutTimes(b[name]) == Self.withoutTimes(data), "\(name)") }
+        for (name, data) in a { #expect(b[name] == data, "\(name)") }
         #expect(Checkpoints.existing(in: parts).isEmpty)
 
         // Resuming the finished run says that it is complete.
@@ -109,5 +103,59 @@ import Testing
         } throws: { error in
             "\(error)".contains("the run there is complete (summary.json) and left nothing to resume")
         }
+    }
+
+    /// Another command on the same scenario and folder (`fixed-points`,
+    /// `continue` run only their analyses) leaves the checkpoints of the
+    /// analyses it does not run: the interrupted run still resumes.
+    @Test func anotherCommandKeepsTheCheckpointsItDoesNotOwn() throws {
+        let scenario = try Scenario.parse(yaml: Self.yaml, fileName: "phases-stop.yaml")
+        let folder = temporaryFolder()
+        let whole = folder + "/whole", parts = folder + "/parts"
+        _ = try ScenarioRunner.run(scenario, options: RunOptions(output: whole, quiet: true, threads: 2))
+        var options = RunOptions(output: parts, quiet: true, threads: 2)
+        // Inside the basin map: a few rows after its first checkpoint.
+        options.stop = Trigger(parts + "/.checkpoint-basins.json").condition
+        #expect(throws: RunInterrupted.self) { _ = try ScenarioRunner.run(scenario, options: options) }
+        #expect(Checkpoints.existing(in: parts).map { ($0 as NSString).lastPathComponent } == [".checkpoint-basins.json"])
+
+        var trajectoryOnly = scenario
+        trajectoryOnly.analyses = AnalysesSpecification(trajectory: scenario.analyses.trajectory)
+        _ = try ScenarioRunner.run(trajectoryOnly, options: RunOptions(output: parts, quiet: true, resume: true))
+        #expect(Checkpoints.existing(in: parts).map { ($0 as NSString).lastPathComponent } == [".checkpoint-basins.json"])
+
+        _ = try ScenarioRunner.run(scenario, options: RunOptions(output: parts, quiet: true, threads: 1, resume: true))
+        let a = try Self.files(whole), b = try Self.files(parts)
+        for (name, data) in a { #expect(b[name] == data, "\(name)") }
+        #expect(Checkpoints.existing(in: parts).isEmpty)
+    }
+
+    /// A run that fails (not interrupted) after finishing a basin map (its
+    /// portrait's plane names a catalog row that does not exist) drops
+    /// that map's kept checkpoint: the corrected scenario runs without
+    /// `--force`, as before checkpoints were kept.
+    @Test func aFailedRunLeavesNoCheckpointOfWhatItFinished() throws {
+        let failing = Self.yaml.replacingOccurrences(
+            of: """
+                  portrait:
+                    plane: {x: "W[0,0]", y: "W[0,1]", center: init}
+                """,
+            with: """
+                  portrait:
+                    plane: {fixed_points: [0, 1, 50]}
+                """)
+        #expect(failing != Self.yaml)
+        let scenario = try Scenario.parse(yaml: failing, fileName: "phases-fail.yaml")
+        let folder = temporaryFolder() + "/out"
+        do {
+            _ = try ScenarioRunner.run(scenario, options: RunOptions(output: folder, quiet: true, threads: 2))
+            Issue.record("the run did not fail")
+        } catch {
+            #expect(!(error is RunInterrupted), "\(error)")
+        }
+        #expect(FileManager.default.fileExists(atPath: folder + "/basins.dat"))
+        #expect(Checkpoints.existing(in: folder).isEmpty)
+        let corrected = try Scenario.parse(yaml: Self.yaml, fileName: "phases-stop.yaml")
+        _ = try ScenarioRunner.run(corrected, options: RunOptions(output: folder, quiet: true, threads: 2))
     }
 }

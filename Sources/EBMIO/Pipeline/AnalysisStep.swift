@@ -22,6 +22,14 @@ struct AnalysisStep: Sendable {
     let outputs: Set<RunProduct>
     let isRequested: @Sendable (AnalysesSpecification) -> Bool
     let run: @Sendable (RunContext) throws -> Void
+    /// The analyses its checkpoints are named after (`.checkpoint-NAME.json`;
+    /// a name ending in `-` stands for every phase under it).
+    var checkpoints: [String] = []
+
+    /// Whether the checkpoint of `analysis` is this step's.
+    func owns(checkpoint analysis: String) -> Bool {
+        checkpoints.contains { $0.hasSuffix("-") ? analysis.hasPrefix($0) : analysis == $0 }
+    }
 }
 
 /// Every analysis this version runs, in the order they run.
@@ -32,11 +40,11 @@ enum AnalysisRegistry {
         AnalysisStep(name: "orders", inputs: [.trajectory], outputs: [],
                      isRequested: { $0.orders != nil }, run: OrdersStep.run),
         AnalysisStep(name: "fixed_points", inputs: [.trajectory], outputs: [.fixedPoints],
-                     isRequested: { $0.fixedPoints != nil }, run: FixedPointsStep.run),
+                     isRequested: { $0.fixedPoints != nil }, run: FixedPointsStep.run, checkpoints: ["fixed_points-"]),
         AnalysisStep(name: "continuation", inputs: [.trajectory, .fixedPoints], outputs: [],
-                     isRequested: { $0.continuation != nil }, run: ContinuationStep.run),
+                     isRequested: { $0.continuation != nil }, run: ContinuationStep.run, checkpoints: ["continuation"]),
         AnalysisStep(name: "basins", inputs: [.trajectory, .fixedPoints], outputs: [.basinAttractors],
-                     isRequested: { $0.basins != nil }, run: BasinsStep.run),
+                     isRequested: { $0.basins != nil }, run: BasinsStep.run, checkpoints: ["basins"]),
         AnalysisStep(name: "portrait", inputs: [.trajectory, .fixedPoints, .basinAttractors], outputs: [],
                      isRequested: { $0.portrait != nil }, run: PortraitStep.run),
     ]
