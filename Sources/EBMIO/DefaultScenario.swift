@@ -40,7 +40,7 @@ analyses:
   basins:
     plane: {x: "W[0,0]", y: "W[0,1]", center: init}
     range: {x: [-3, 3], y: [-3, 3]}
-    resolution: [64, 64]
+    resolution: [200, 200]
     t_max: 1.0e4
     tol: 1.0e-9
     label_by: effective_model

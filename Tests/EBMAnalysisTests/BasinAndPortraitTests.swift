@@ -106,8 +106,8 @@ import EBMLinearAlgebra
 
     /// A start that looks like an escape over the decade before t_max but
     /// converges later is continued and labelled by where it ends: the
-    /// demo's start at W[0,0] = 2.619, W[0,1] = -1.095 (a cell its 64 x 64
-    /// map used to call escaped) reaches the data-consistent manifold near
+    /// demo's start at W[0,0] = 2.619, W[0,1] = -1.095 (a cell of a 64 x 64
+    /// map of the demo's plane that earlier builds called escaped) reaches the data-consistent manifold near
     /// t = 3e4.
     @Test func apparentEscapeAtTMaxIsContinued() throws {
         let (objective, plane) = try Self.demo()
