@@ -98,7 +98,9 @@ public struct CurveSettings: Sendable {
 /// on nothing but its start, so the diagram is the same whatever the order
 /// and whether it went through a checkpoint; a start whose polished point
 /// repeats an earlier start's is dropped when the records are assembled.
-/// The stop condition is polled between continuation steps.
+/// The stop condition is polled between continuation steps and before
+/// each point is classified; every `progressInterval` such polls of one
+/// start, `progress` (when given) hears how far it has got.
 public struct ContinuationStartUnits: StartUnits {
     public typealias Record = ContinuationRecord
     public static let analysis = "continuation"
@@ -113,10 +115,13 @@ public struct ContinuationStartUnits: StartUnits {
     public let tolerances: ClassificationTolerances
     public let curves: CurveSettings?
     public let stop: StopCondition
+    public let progress: (@Sendable (String) -> Void)?
+    public let progressInterval: Int
 
     public init(family: TargetFamily, objective: LearningObjective, starts: [[Double]], from: Double, to: Double,
                 method: PseudoArclength, tolerances: ClassificationTolerances, curves: CurveSettings? = nil,
-                stop: StopCondition = .never) {
+                stop: StopCondition = .never, progress: (@Sendable (String) -> Void)? = nil,
+                progressInterval: Int = 20000) {
         self.family = family
         self.objective = objective
         self.starts = starts
@@ -126,6 +131,8 @@ public struct ContinuationStartUnits: StartUnits {
         self.tolerances = tolerances
         self.curves = curves
         self.stop = stop
+        self.progress = progress
+        self.progressInterval = max(1, progressInterval)
     }
 
     public func makeWorker() throws -> (Int) throws -> ContinuationRecord {
@@ -157,7 +164,16 @@ public struct ContinuationStartUnits: StartUnits {
                       objectiveAt: (Double) throws -> LearningObjective,
                       twoParameters: LearningTwoParameterSystem?) throws -> ContinuationRecord {
         var record = ContinuationRecord()
-        let shouldStop = { self.stop.isRequested }
+        // Polled once per continuation step and per classified point: also
+        // the one place that sees a long branch advance.
+        var polls = 0
+        let shouldStop = { () -> Bool in
+            polls += 1
+            if polls % self.progressInterval == 0 {
+                self.progress?("continuation: start \(k): \(polls) points followed or classified")
+            }
+            return self.stop.isRequested
+        }
         let polished: [Double]
         do {
             let result = try newton.solve(GradientSystem(objective: try objectiveAt(from)), from: starts[k])

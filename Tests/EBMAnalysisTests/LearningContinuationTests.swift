@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import EBMAnalysis
 import EBMCore
@@ -31,6 +32,33 @@ import Glibc
             #expect(Vector.maxAbs(Vector.difference(point.parameters, jStar.map { point.lambda * $0 })) < 1e-9)
         }
         #expect(branch.specialPoints.allSatisfy { $0.kind == .boundary })
+    }
+
+    /// A long branch reports how far it has got: one line every
+    /// `progressInterval` polls (continuation steps and classified points),
+    /// and the diagram is the one computed without progress.
+    @Test func continuationReportsProgressAlongABranch() throws {
+        let base = try Target.random(spins: 3, seed: 4, orders: [1, 2, 3], scales: [0.5, 0.4, 0.3])
+        let objective = LearningObjective(model: GeneralisedIsingModel(spins: 3, order: 3), target: base)
+        func units(_ progress: (@Sendable (String) -> Void)?) throws -> ContinuationStartUnits {
+            ContinuationStartUnits(family: try TargetFamily(parameter: .beta, base: base), objective: objective,
+                                   starts: [[Double](repeating: 0, count: 7)], from: 0, to: 1, method: Self.method,
+                                   tolerances: ClassificationTolerances(), progress: progress, progressInterval: 10)
+        }
+        final class Lines: @unchecked Sendable {
+            let lock = NSLock()
+            var all: [String] = []
+            func add(_ line: String) { lock.withLock { all.append(line) } }
+        }
+        let lines = Lines()
+        let reported = try bifurcationDiagram(try units(lines.add)).branches
+        let silent = try bifurcationDiagram(try units(nil)).branches
+        let points = reported[0].points.count
+        #expect(points > 20 && points == silent[0].points.count)
+        #expect(reported[0].points.map(\.parameters) == silent[0].points.map(\.parameters))
+        // At least one poll per step and one per classified point.
+        #expect(lines.all.count >= 2 * points / 10, "\(lines.all.count) lines for \(points) points")
+        #expect(lines.all.first == "continuation: start 0: 10 points followed or classified")
     }
 
     /// ∂F/∂λ against central differences in λ, for every family, with the

@@ -52,8 +52,11 @@ enum ContinuationStep {
         }
         let method = try PseudoArclength(step: try StepControl(initial: spec.step.initial, minimum: spec.step.minimum, maximum: spec.step.maximum),
                                          maxPoints: spec.maxPoints)
+        // Said from the start's worker thread (one line per many steps).
+        let say: @Sendable (String) -> Void = { message in FileHandle.standardError.write(Data((message + "\n").utf8)) }
         let units = ContinuationStartUnits(family: family, objective: objective, starts: starts, from: spec.from, to: spec.to,
-                                           method: method, tolerances: tolerances, curves: curves, stop: run.options.stop)
+                                           method: method, tolerances: tolerances, curves: curves, stop: run.options.stop,
+                                           progress: run.options.quiet ? nil : say)
         let curveName = spec.curve.map { " and curves in \($0.parameter.name) from \($0.from) to \($0.to)" } ?? ""
         progress.say("continuation: \(starts.count) start(s) in \(spec.parameter.name) from \(spec.from) to \(spec.to)\(curveName)")
         let checkpointed = try CheckpointedRun(ContinuationStartUnits.self, keep: true, scenario: run.scenario, units: units.count,
