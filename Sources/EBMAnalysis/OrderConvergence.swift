@@ -399,7 +399,7 @@ extension OrderConvergence {
         }
         let flow = try GradientFlow(problem: problem.flow, method: method, roots: crossings.rootFunctions)
         try crossings.start(at: 0, state: problem.flow.initialParameters)
-        try flow.integrate(until: problem.flow.endTime, afterStep: onStep.map { callback in { try callback($0) } },
+        try flow.integrate(until: problem.flow.endTime, afterStep: onStep,
                            onRoot: { t, directions in crossings.record(time: t, directions: directions) })
         let last = try crossings.times(at: flow.state)
         let first = crossings.firstTimes

@@ -176,13 +176,8 @@ final class CheckpointClock {
     private var last = Date.distantPast
     private var lastWrite = 0.0
     init(interval: Double) { self.interval = interval }
-    func isDue() -> Bool {
-        let now = Date()
-        guard now.timeIntervalSince(last) >= max(interval, 19 * lastWrite) else { return false }
-        last = now
-        return true
-    }
-    /// How long the write that `isDue` allowed took.
+    func isDue() -> Bool { Date().timeIntervalSince(last) >= max(interval, 19 * lastWrite) }
+    /// A write just ended after `seconds`.
     func wrote(seconds: Double) {
         lastWrite = seconds
         last = Date()
@@ -227,13 +222,16 @@ enum Checkpoints {
                   let owner = try? JSONDecoder().decode(Owner.self, from: data) else {
                 throw CheckpointRefused(message: "cannot read the checkpoint \(path); run with --force to start again")
             }
-            if owner.scenarioHash != expected {
-                let other = owner.scenarioHash == scenarioHash(scenario, quick: !quick)
-                throw CheckpointRefused(message: "the checkpoint \(path) belongs to "
-                    + (other ? "a run \(quick ? "without --quick (or to a --quick run of an ebmflow from before the two were told apart)" : "with --quick")"
-                       : "another scenario")
-                    + "; resume with the same scenario and flags, or run with --force to start again")
+            guard owner.scenarioHash != expected else { continue }
+            let whose: String
+            if owner.scenarioHash != scenarioHash(scenario, quick: !quick) {
+                whose = "another scenario"
+            } else if quick {
+                whose = "a run without --quick (or to a --quick run of an ebmflow from before the two were told apart)"
+            } else {
+                whose = "a run with --quick"
             }
+            throw CheckpointRefused(message: "the checkpoint \(path) belongs to \(whose); resume with the same scenario and flags, or run with --force to start again")
         }
     }
 

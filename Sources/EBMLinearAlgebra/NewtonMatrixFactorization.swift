@@ -86,23 +86,13 @@ public final class NewtonMatrixFactorization {
     }
 
     /// max |M_ij - M_ji| ≤ `symmetryTolerance` · max |M_ij| for the n × n
-    /// column-major `m`. O(n²). Both maxima are taken four lanes at a time
-    /// (a maximum does not depend on the order it is taken in, and a NaN
-    /// entry is passed over in any order, as by `max(_:_:)`), so the loops
-    /// are not one chain of dependent comparisons.
+    /// column-major `m`. O(n²). The asymmetry is taken four lanes at a time
+    /// as `Vector.maxAbs` takes the largest entry (a maximum does not depend
+    /// on the order it is taken in, and a NaN is passed over in any order),
+    /// so neither loop is one chain of dependent comparisons.
     public static func isSymmetric(_ m: UnsafePointer<Double>, dimension n: Int) -> Bool {
-        var largest = SIMD4<Double>(), asymmetry = SIMD4<Double>()
-        var k = 0
-        while k + 4 <= n * n {
-            let v = SIMD4(abs(m[k]), abs(m[k + 1]), abs(m[k + 2]), abs(m[k + 3]))
-            largest.replace(with: v, where: v .> largest)
-            k += 4
-        }
-        while k < n * n {
-            let v = SIMD4(abs(m[k]), 0, 0, 0)
-            largest.replace(with: v, where: v .> largest)
-            k += 1
-        }
+        let largest = Vector.maxAbs(UnsafeBufferPointer(start: m, count: n * n))
+        var asymmetry = SIMD4<Double>()
         for j in 0..<n {
             let lower = m + j * n, upper = m + j
             var i = j + 1
@@ -118,7 +108,7 @@ public final class NewtonMatrixFactorization {
                 i += 1
             }
         }
-        return asymmetry.max() <= symmetryTolerance * largest.max()
+        return asymmetry.max() <= symmetryTolerance * largest
     }
 
     /// Factors the n × n column-major `m` in place (its contents become the

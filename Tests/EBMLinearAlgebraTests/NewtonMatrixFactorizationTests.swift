@@ -89,6 +89,33 @@ struct NewtonMatrixFactorizationTests {
         #expect(!check())
     }
 
+    /// `Vector.maxAbs` (four lanes) and `normIsBelow` give the bits of a
+    /// single running maximum and of the scaled norm's comparison, on every
+    /// length up to three lane widths, with NaN, -0, infinities and ties.
+    @Test func laneMaximaAreTheRunningMaximum() {
+        var state: UInt64 = 7
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(Int64(bitPattern: state >> 11) - (1 << 52)) / Double(1 << 40)
+        }
+        let specials: [Double] = [.nan, -0.0, 0, .infinity, -.infinity, 3, -3]
+        for count in 0...12 {
+            for trial in 0..<20 {
+                var x = (0..<count).map { _ in next() }
+                if count > 0 && trial > 0 { x[trial % count] = specials[trial % specials.count] }
+                if count > 1 && trial % 3 == 0 { x[count - 1] = x[0] }
+                var running = 0.0
+                for v in x { running = max(running, abs(v)) }
+                x.withUnsafeBufferPointer { buffer in
+                    #expect(Vector.maxAbs(buffer).bitPattern == running.bitPattern, "\(x)")
+                    for bound in [running, running.nextUp, running * 1.5, running / 2] {
+                        #expect(Vector.normIsBelow(bound, buffer) == (Vector.norm(buffer) < bound), "\(x) < \(bound)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test("exactly singular matrices are refused with the kind and the pivot")
     func singular() {
         let factorization = NewtonMatrixFactorization(dimension: 3)
