@@ -137,9 +137,11 @@ public struct AttractorLearner {
         self.matchTolerance = matchTolerance
     }
 
-    /// Whether `state` reaches an attractor not seen before (which is then remembered).
+    /// Whether `state` reaches an attractor not seen before (which is then
+    /// remembered). The effective couplings (an all-states pass) are
+    /// computed only where attractors are told apart by them.
     mutating func isNew(_ state: [Double]) -> Bool {
-        let couplings = Walsh.canonicalOrder(objective.evaluate(state).couplings)
+        let couplings = identity == .effectiveModel ? Walsh.canonicalOrder(objective.evaluate(state).couplings) : []
         guard matchingAttractor(state, couplings: couplings, identity: identity, tolerance: matchTolerance,
                                 attractors: attractors) == nil else { return false }
         attractors.append(Attractor(representative: state, couplings: couplings, catalogIndex: -1))
