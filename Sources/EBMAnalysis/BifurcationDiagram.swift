@@ -262,6 +262,36 @@ public struct ContinuationRecord: Codable, Sendable {
         let status: String
         let failure: String?
 
+        enum CodingKeys: String, CodingKey { case parent, points, specials, status, failure }
+
+        // The points go into the checkpoint as packed words (`PackedPoints`);
+        // a checkpoint that holds them as a JSON array (written before) is read too.
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            parent = try c.decodeIfPresent(Int.self, forKey: .parent)
+            if let listed = try? c.decode([PointRecord].self, forKey: .points) {
+                points = listed
+            } else {
+                points = try c.decode(PackedPoints.self, forKey: .points).points()
+            }
+            specials = try c.decode([SpecialRecord].self, forKey: .specials)
+            status = try c.decode(String.self, forKey: .status)
+            failure = try c.decodeIfPresent(String.self, forKey: .failure)
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encodeIfPresent(parent, forKey: .parent)
+            if let packed = PackedPoints(points) {
+                try c.encode(packed, forKey: .points)
+            } else {
+                try c.encode(points, forKey: .points)
+            }
+            try c.encode(specials, forKey: .specials)
+            try c.encode(status, forKey: .status)
+            try c.encodeIfPresent(failure, forKey: .failure)
+        }
+
         /// `shouldStop` is polled before each point's classification (a
         /// Hessian's eigenvalues; thousands on a finely stepped branch).
         init(_ branch: Branch, parent: Int?, objectiveAt: (Double) throws -> LearningObjective,
@@ -300,6 +330,37 @@ public struct ContinuationRecord: Codable, Sendable {
         let kind: String
         let points: [CurvePointRecord]
         let events: [EventRecord]
+
+        enum CodingKeys: String, CodingKey { case branch, kind, points, events }
+
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            branch = try c.decode(Int.self, forKey: .branch)
+            kind = try c.decode(String.self, forKey: .kind)
+            if let listed = try? c.decode([CurvePointRecord].self, forKey: .points) {
+                points = listed
+            } else {
+                points = try c.decode(PackedWords.self, forKey: .points).rows().map { row in
+                    guard row.count >= 2 else {
+                        throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "packed curve point without its two parameters"))
+                    }
+                    return CurvePointRecord(first: row[0], second: row[1], parameters: Array(row[2...]))
+                }
+            }
+            events = try c.decode([EventRecord].self, forKey: .events)
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(branch, forKey: .branch)
+            try c.encode(kind, forKey: .kind)
+            if let packed = PackedWords(points.map { [$0.first, $0.second] + $0.parameters }) {
+                try c.encode(packed, forKey: .points)
+            } else {
+                try c.encode(points, forKey: .points)
+            }
+            try c.encode(events, forKey: .events)
+        }
 
         init(_ curve: SpecialCurve, branch: Int, objective: LearningObjective) {
             self.branch = branch

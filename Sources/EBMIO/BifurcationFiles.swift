@@ -5,7 +5,10 @@ import EBMSolvers
 
 /// `bifurcation.dat` and `bifurcation_points.dat` (docs/output-files.md).
 public enum BifurcationFiles {
-    public static func branches(_ branches: [BifurcationBranch], model: any EnergyModel, parameter: String, scenario: String) -> DataFile {
+    /// `stop` is polled every `stopInterval` points (a long continuation's
+    /// file takes seconds to format).
+    public static func branches(_ branches: [BifurcationBranch], model: any EnergyModel, parameter: String, scenario: String,
+                                stop: StopCondition = .never) throws -> DataFile {
         let names = model.parameterNames
         let wide = names.count <= TrajectoryFiles.parameterColumnLimit
         var file = DataFile(scenario: scenario, columns: ["branch", "lambda", "KL", "theta_norm", "index", "n_neutral", "kind"] + (wide ? names : []),
@@ -16,8 +19,11 @@ public enum BifurcationFiles {
         for branch in branches where branch.status != "reachedBound" {
             file.comment("branch \(branch.id) ended early: \(branch.status)" + (branch.failure.map { ": \($0)" } ?? ""))
         }
+        var formatted = 0
         for branch in branches {
             for point in branch.points {
+                formatted += 1
+                if formatted % stopInterval == 0 { try stop.check("continuation") }
                 var cells = [String(branch.id), DataFile.format(point.lambda), DataFile.format(point.loss),
                              DataFile.format(Vector.norm(point.parameters)), String(point.index), String(point.neutral), point.kind.rawValue]
                 if wide { cells += point.parameters.map(DataFile.format) }
@@ -46,6 +52,9 @@ public enum BifurcationFiles {
         }
         return file
     }
+
+    /// Points formatted between two polls of the stop condition.
+    static let stopInterval = 4096
 
     static func name(_ kind: SpecialPoint.Kind) -> String {
         switch kind {

@@ -206,10 +206,15 @@ enum Checkpoints {
     static let runAnalysis = "run"
 
     /// Writes the run's checkpoint and says how to continue.
-    static func interruptRun(in phase: String, scenario: Scenario, quick: Bool, folder: String) throws -> RunInterrupted {
+    /// `unitsKept`: the phase is an analysis with work units that had all
+    /// of them (a continuation writing its files), kept in its checkpoint.
+    static func interruptRun(in phase: String, scenario: Scenario, quick: Bool, folder: String,
+                             unitsKept: Bool = false) throws -> RunInterrupted {
         try UnitCheckpoint<Int>(analysis: runAnalysis, scenarioHash: scenarioHash(scenario, quick: quick), units: 0, recordScheme: 1)
             .write(to: folder)
-        return RunInterrupted(message: "interrupted in \(phase): it is computed again on resuming, as are the trajectory and orders, while the basin maps, fixed-point phases and continuations finished before it are kept in their checkpoints in \(folder); continue with the same command and --resume (the result is the same as an uninterrupted run)")
+        let again = unitsKept ? "its files are written again on resuming from the units in its checkpoint, and the trajectory and orders are computed again"
+            : "it is computed again on resuming, as are the trajectory and orders"
+        return RunInterrupted(message: "interrupted in \(phase): \(again), while the basin maps, fixed-point phases and continuations finished before it are kept in their checkpoints in \(folder); continue with the same command and --resume (the result is the same as an uninterrupted run)")
     }
 
     /// Before a resumed run computes or writes anything: every checkpoint

@@ -97,7 +97,8 @@ public enum ScenarioRunner {
                 try step.run(run)
                 finished.append(step)
             } catch let stopped as AnalysisInterrupted {
-                throw try Checkpoints.interruptRun(in: stopped.analysis, scenario: scenario, quick: options.quick, folder: folder)
+                throw try Checkpoints.interruptRun(in: stopped.analysis, scenario: scenario, quick: options.quick, folder: folder,
+                                                   unitsKept: step.owns(checkpoint: stopped.analysis))
             } catch let error where error is RunInterrupted || error is DistributedRunFailed || error is CheckpointRefused {
                 throw error
             } catch {

@@ -7,8 +7,9 @@ import EBMSolvers
 /// curves of a two-parameter continuation, one data set per curve, then
 /// one data set of their codimension-two points.
 public enum SpecialCurveFiles {
+    /// `stop` is polled every `BifurcationFiles.stopInterval` points.
     public static func curves(_ diagram: BifurcationDiagram, model: any EnergyModel, first: String, second: String,
-                              scenario: String) -> DataFile {
+                              scenario: String, stop: StopCondition = .never) throws -> DataFile {
         let names = model.parameterNames
         let wide = names.count <= TrajectoryFiles.parameterColumnLimit
         var file = DataFile(scenario: scenario, columns: ["curve", "type", first, second, "theta_norm"] + (wide ? names : []),
@@ -21,9 +22,12 @@ public enum SpecialCurveFiles {
         for event in events where !event.reason.isEmpty {
             file.comment("curve \(event.curve) \(event.kind) at (\(DataFile.format(event.first)), \(DataFile.format(event.second))): \(event.reason)")
         }
+        var formatted = 0
         for curve in diagram.curves {
             let type = curve.kind == .fold ? "fold" : "branch-point"
             for point in curve.points {
+                formatted += 1
+                if formatted % BifurcationFiles.stopInterval == 0 { try stop.check("continuation") }
                 var cells = [String(curve.id), type, DataFile.format(point.first), DataFile.format(point.second),
                              DataFile.format(Vector.norm(point.parameters))]
                 if wide { cells += point.parameters.map(DataFile.format) }

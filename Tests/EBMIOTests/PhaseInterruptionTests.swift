@@ -105,6 +105,60 @@ import Testing
         }
     }
 
+    /// A long continuation's files take seconds to format: a stop there
+    /// (a few polls after its only start is checkpointed, so inside the
+    /// formatting of 18000 points, polled every 4096) keeps the complete
+    /// continuation checkpoint, writes no file, and `--resume` writes the
+    /// bytes of an uninterrupted run from the checkpoint's packed points.
+    @Test func continuationStopsWhileWritingItsFilesAndResumes() throws {
+        let yaml = """
+            name: continuation-write-stop
+            spins: 3
+            target:
+              kind: ising
+              couplings: [{sites: [0, 1], value: 0.5}, {sites: [0, 2], value: 0.5}, {sites: [1, 2], value: 0.5}]
+            model: {kind: rbm, hidden: 1, frozen: ["a[0]", "a[1]", "a[2]", "b[0]"]}
+            init: {kind: values, values: {"b[0]": 0.5}}
+            integrator: {rtol: 1.0e-8, atol: 1.0e-10, t_end: 1.0e4}
+            analyses:
+              continuation:
+                parameter: beta
+                from: 0.0
+                to: 3.0
+                start: init
+                step: {initial: 1.0e-4, min: 1.0e-8, max: 1.0e-4}
+                max_points: 6000
+            """
+        let scenario = try Scenario.parse(yaml: yaml, fileName: "continuation-write-stop.yaml")
+        let folder = temporaryFolder()
+        let whole = folder + "/whole", parts = folder + "/parts"
+        _ = try ScenarioRunner.run(scenario, options: RunOptions(output: whole, quiet: true, threads: 1))
+        let rows = try String(contentsOfFile: whole + "/bifurcation.dat", encoding: .utf8).split(separator: "\n")
+        #expect(rows.filter { !$0.hasPrefix("#") }.count == 18000, "three branches of max_points each")
+
+        var options = RunOptions(output: parts, quiet: true, threads: 1)
+        options.stop = Trigger(parts + "/.checkpoint-continuation.json").condition
+        do {
+            _ = try ScenarioRunner.run(scenario, options: options)
+            Issue.record("the run was not interrupted")
+        } catch let interrupted as RunInterrupted {
+            #expect(interrupted.message.contains("interrupted in continuation: its files are written again on resuming"),
+                    "\(interrupted.message)")
+        }
+        #expect(Checkpoints.existing(in: parts).map { ($0 as NSString).lastPathComponent }
+                == [".checkpoint-continuation.json", ".checkpoint-run.json"])
+        #expect(!FileManager.default.fileExists(atPath: parts + "/bifurcation.dat"))
+        let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: parts + "/.checkpoint-continuation.json")))
+        let checkpoint = try #require(saved as? [String: Any])
+        #expect((checkpoint["records"] as? [String: Any])?.count == 1)
+
+        _ = try ScenarioRunner.run(scenario, options: RunOptions(output: parts, quiet: true, threads: 1, resume: true))
+        let a = try Self.files(whole), b = try Self.files(parts)
+        #expect(a.keys.sorted() == b.keys.sorted())
+        for (name, data) in a { #expect(b[name] == data, "\(name)") }
+        #expect(Checkpoints.existing(in: parts).isEmpty)
+    }
+
     /// Another command on the same scenario and folder (`fixed-points`,
     /// `continue` run only their analyses) leaves the checkpoints of the
     /// analyses it does not run: the interrupted run still resumes.

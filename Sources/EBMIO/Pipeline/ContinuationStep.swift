@@ -67,13 +67,19 @@ enum ContinuationStep {
                                    completed: checkpointed.completed, onStart: checkpointed.save) { progress.say($0) }
         }
         let branches = diagram.branches
-        try run.write(BifurcationFiles.branches(branches, model: resolved.model, parameter: spec.parameter.name, scenario: name),
+        // The files of a long continuation take seconds to format: a stop
+        // there keeps the finished starts in the checkpoint (see
+        // Checkpoints.interruptRun) and the files are written on resuming.
+        let stop = run.options.stop
+        progress.say("continuation: writing bifurcation.dat (\(branches.map(\.points.count).reduce(0, +)) points)")
+        try run.write(BifurcationFiles.branches(branches, model: resolved.model, parameter: spec.parameter.name, scenario: name,
+                                                stop: stop),
                       "bifurcation.dat")
         try run.write(BifurcationFiles.specialPoints(branches, objective: objective, parameter: spec.parameter.name, scenario: name),
                       "bifurcation_points.dat")
         if let curve = spec.curve {
             try run.write(SpecialCurveFiles.curves(diagram, model: resolved.model, first: spec.parameter.name,
-                                                   second: curve.parameter.name, scenario: name), "special_curves.dat")
+                                                   second: curve.parameter.name, scenario: name, stop: stop), "special_curves.dat")
         }
         run.summary.continuation = ContinuationSummary(diagram, parameter: spec.parameter.name, curveParameter: spec.curve?.parameter.name)
         let specials = branches.flatMap { branch in branch.specialPoints.filter { $0.kind != .boundary }.map { (branch.id, $0) } }
