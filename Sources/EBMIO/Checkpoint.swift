@@ -212,8 +212,14 @@ enum Checkpoints {
                              unitsKept: Bool = false) throws -> RunInterrupted {
         try UnitCheckpoint<Int>(analysis: runAnalysis, scenarioHash: scenarioHash(scenario, quick: quick), units: 0, recordScheme: 1)
             .write(to: folder)
-        let again = unitsKept ? "its files are written again on resuming from the units in its checkpoint, and the trajectory and orders are computed again"
-            : "it is computed again on resuming, as are the trajectory and orders"
+        let again: String
+        if unitsKept {
+            again = "its files are written again on resuming from the units in its checkpoint, and the trajectory and orders are computed again"
+        } else if phase == "trajectory" || phase == "orders" {
+            again = "the trajectory and orders are computed again on resuming"
+        } else {
+            again = "it is computed again on resuming, as are the trajectory and orders"
+        }
         return RunInterrupted(message: "interrupted in \(phase): \(again), while the basin maps, fixed-point phases and continuations finished before it are kept in their checkpoints in \(folder); continue with the same command and --resume (the result is the same as an uninterrupted run)")
     }
 

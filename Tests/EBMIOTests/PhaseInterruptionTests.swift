@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test("a stop in the trajectory, in orders or in the portrait checkpoints the run, and it resumes to the same bytes",
-          arguments: [("trajectory", nil), ("orders", "trajectory.dat"), ("portrait", "basins.dat")])
+          arguments: [("trajectory", nil), ("orders", "trajectory.dat"), ("orders", "orders.dat"), ("portrait", "basins.dat")])
     func phaseStopsAndResumes(_ phase: String, after file: String?) throws {
         let scenario = try Scenario.parse(yaml: Self.yaml, fileName: "phases-stop.yaml")
         let folder = temporaryFolder()

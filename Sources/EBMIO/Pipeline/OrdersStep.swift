@@ -31,7 +31,10 @@ enum OrdersStep {
             progress.say("orders: connected information at \(trajectory.samples.count) samples")
             var solver = ConnectedInformationSolver(spins: resolved.scenario.spins)
             let target = try solver.information(of: resolved.target)
-            let along = try ConnectedInformationSolver.along(trajectory, model: resolved.model)
+            let along = try ConnectedInformationSolver.along(trajectory, model: resolved.model) { k in
+                progress.update("orders: connected information at sample \(k + 1) of \(trajectory.samples.count)")
+                try run.options.stop.check("orders")
+            }
             let worst = along.map(\.momentMismatch).reduce(target.momentMismatch, max)
             try run.write(OrdersFiles.information(trajectory, information: along, target: target, worstMomentMismatch: worst, scenario: name),
                       "information.dat")
