@@ -66,6 +66,13 @@ public final class ParallelFullModelFlow {
         public let orderNorms: [Double]
     }
 
+    /// Every rank stopped at the same step because one of them was asked
+    /// to stop (SIGINT or SIGTERM).
+    public struct Interrupted: Error, CustomStringConvertible {
+        public let time: Double
+        public var description: String { "the full model's integration was interrupted at t = \(time)" }
+    }
+
     /// Why the integration stopped.
     public enum StopReason: String, Sendable {
         case endTime = "t_end"
@@ -93,17 +100,22 @@ public final class ParallelFullModelFlow {
     /// stops early is integrated again and sampled on the grid that ends at
     /// its stop time.
     /// `afterStep` sees the time reached after every step (for progress).
+    /// `isStopRequested` is this rank's stop request; after every step the
+    /// ranks combine theirs (a maximum over the ranks, made whether or not
+    /// a rank passed one), so all of them throw `Interrupted` at the same
+    /// step when any was asked to stop.
     public func integrate(endTime: Double, gradientTolerance: Double, grid: (Double) -> [Double],
-                          afterStep: ((Double) -> Void)? = nil) throws -> Result {
-        var pass = try samplingPass(grid: grid(endTime), endTime: endTime, gradientTolerance: gradientTolerance, afterStep: afterStep)
+                          isStopRequested: () -> Bool = { false }, afterStep: ((Double) -> Void)? = nil) throws -> Result {
+        var pass = try samplingPass(grid: grid(endTime), endTime: endTime, gradientTolerance: gradientTolerance,
+                                    isStopRequested: isStopRequested, afterStep: afterStep)
         if pass.stopReason == .gradientTolerance {
             pass = try samplingPass(grid: grid(pass.stopTime), endTime: endTime, gradientTolerance: gradientTolerance,
-                                    afterStep: afterStep)
+                                    isStopRequested: isStopRequested, afterStep: afterStep)
         }
         return pass
     }
 
-    private func samplingPass(grid: [Double], endTime: Double, gradientTolerance: Double,
+    private func samplingPass(grid: [Double], endTime: Double, gradientTolerance: Double, isStopRequested: () -> Bool,
                               afterStep: ((Double) -> Void)?) throws -> Result {
         try integrator.reinitialize(time: 0, state: model.initialState)
         try integrator.setStopTime(endTime)
@@ -132,6 +144,7 @@ public final class ParallelFullModelFlow {
             }
             time = try integrator.step(toward: endTime).time
             steps += 1
+            if try session.maximum([isStopRequested() ? 1 : 0])[0] > 0 { throw Interrupted(time: time) }
             afterStep?(time)
             try take(upTo: time)
             if gradientTolerance > 0 {

@@ -50,7 +50,10 @@ public struct FullModelJob: Codable {
     }
 
     /// The collective part, on every rank: builds the blocks and integrates.
-    func integrate(session: MPISession, afterStep: ((Double) -> Void)? = nil) throws -> (Scenario, ParallelFullModelFlow.Result) {
+    /// `stop` is this rank's stop request (the ranks combine them after
+    /// every step and stop together: `ParallelFullModelFlow.Interrupted`).
+    func integrate(session: MPISession, stop: StopCondition,
+                   afterStep: ((Double) -> Void)? = nil) throws -> (Scenario, ParallelFullModelFlow.Result) {
         let scenario = try scenario()
         let n = scenario.spins
         let beta = scenario.target.beta
@@ -87,15 +90,18 @@ public struct FullModelJob: Codable {
         let sampling = TrajectorySampling(count: spec.samples,
                                           spacing: spec.spacing == .logarithmic ? .logarithmic(firstTime: spec.minimumTime) : .linear)
         let result = try flow.integrate(endTime: integrator.endTime, gradientTolerance: integrator.gradientTolerance,
-                                        grid: sampling.times(until:), afterStep: afterStep)
+                                        grid: sampling.times(until:), isStopRequested: { stop.isRequested }, afterStep: afterStep)
         return (scenario, result)
     }
 
     /// A worker's part: take part, and end the job if it fails (the others
-    /// would wait for it in a collective call forever).
-    public static func serve(_ bytes: [UInt8], session: MPISession) {
+    /// would wait for it in a collective call forever). Interrupted, it
+    /// serves on: rank 0 reports and dismisses the workers.
+    public static func serve(_ bytes: [UInt8], session: MPISession, stop: StopCondition) {
         do {
-            _ = try JSONDecoder().decode(FullModelJob.self, from: Data(bytes)).integrate(session: session)
+            _ = try JSONDecoder().decode(FullModelJob.self, from: Data(bytes)).integrate(session: session, stop: stop)
+        } catch is ParallelFullModelFlow.Interrupted {
+            return
         } catch {
             FileHandle.standardError.write(Data("error: rank \(session.rank): \(error)\n".utf8))
             session.abort(code: 1)
@@ -108,6 +114,7 @@ public struct FullModelJob: Codable {
         let scenario = options.quick ? ScenarioRunner.quickened(original) : original
         let folder = options.output ?? scenario.output ?? "out/\(scenario.name)"
         try ScenarioRunner.prepare(folder: folder, force: options.force, resume: options.resume)
+        if options.resume { try Checkpoints.checkBeforeResuming(folder, scenario: scenario, quick: options.quick) }
         let progress = options.quiet ? nil : FileHandle.standardError
         let n = scenario.spins
         progress?.write(Data("full model ising(k=\(n)): \((1 << n) - 1) parameters over \(session.size) ranks (\((1 << n) / session.size) states each), CVODE on nvector_parallel with SPGMR\n".utf8))
@@ -117,11 +124,15 @@ public struct FullModelJob: Codable {
         let result: ParallelFullModelFlow.Result
         do {
             var last = Date.distantPast
-            result = try job.integrate(session: session) { t in
+            result = try job.integrate(session: session, stop: options.stop) { t in
                 guard let progress, Date().timeIntervalSince(last) >= 1 else { return }
                 last = Date()
                 progress.write(Data(String(format: "full model: t = %.4g\n", t).utf8))
             }.1
+        } catch is ParallelFullModelFlow.Interrupted {
+            // Every rank stopped at this step; the trajectory is computed
+            // again on resuming, as a serial one is.
+            throw try Checkpoints.interruptRun(in: "trajectory", scenario: scenario, quick: options.quick, folder: folder)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             session.abort(code: 1)

@@ -34,7 +34,7 @@ enum Cluster {
             do {
                 try WorkFarm.serve(session: session, prepare: { bytes in
                     injectedFault(rank: session.rank, try WorkTask.decoded(bytes).prepare())
-                }, collective: { FullModelJob.serve($0, session: session) })
+                }, collective: { FullModelJob.serve($0, session: session, stop: Signals.stop) })
                 try session.finalize()
                 exit(0)
             } catch {

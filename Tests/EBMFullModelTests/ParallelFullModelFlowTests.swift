@@ -29,6 +29,28 @@ struct ParallelFullModelFlowTests {
         #expect(session.size == 1 && session.rank == 0)
         try followsTheSerialFlow(session: session)
         try callbackFailureKeepsItsCause(session: session)
+        try stopRequestEndsTheIntegrationAtItsStep(session: session)
+    }
+
+    /// A stop request that comes after the third step ends the integration
+    /// there with `Interrupted` at that step's time, before its end time.
+    func stopRequestEndsTheIntegrationAtItsStep(session: MPISession) throws {
+        let settings = ParallelFullModelFlow.Settings(relativeTolerance: 1e-10, absoluteTolerance: 1e-12, maxSteps: 100_000)
+        let flow = try ParallelFullModelFlow(
+            spins: Self.spins, session: session, target: .couplings(Self.couplings), initial: .values(Self.initial),
+            settings: settings)
+        var polls = 0
+        var times: [Double] = []
+        do {
+            _ = try flow.integrate(endTime: 2, gradientTolerance: 0, grid: { [$0] },
+                                   isStopRequested: { polls += 1; return polls >= 3 }, afterStep: { times.append($0) })
+            Issue.record("the integration was not interrupted")
+        } catch let interrupted as ParallelFullModelFlow.Interrupted {
+            #expect(polls == 3)
+            #expect(times.count == 2, "the step that saw the request is not reported as taken")
+            #expect(interrupted.time > times[1] && interrupted.time < 2)
+            #expect(interrupted.time == flow.integrator.time)
+        }
     }
 
     /// θ(T) of the parallel flow against the serial `CVodeIntegrator` on the

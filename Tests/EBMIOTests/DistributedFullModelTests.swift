@@ -17,6 +17,15 @@ struct DistributedFullModelTests {
       trajectory: {samples: 6, spacing: log, t_min: 0.01}
     """
 
+    /// A fresh folder holding the scenario with `old` replaced by `new`, and the scenario's path.
+    static func scenarioFile(replacing old: String = "", with new: String = "") throws -> (folder: String, path: String) {
+        let folder = temporaryFolder()
+        let path = folder + "/full.yaml"
+        let text = old.isEmpty ? scenarioText : scenarioText.replacingOccurrences(of: old, with: new)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return (folder, path)
+    }
+
     /// The numbers of a `.dat` file, row by row.
     static func rows(_ path: String) throws -> [[Double]] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
@@ -25,9 +34,7 @@ struct DistributedFullModelTests {
     }
 
     @Test func fullModelOnTwoAndFourRanksFollowsTheSerialTrajectory() throws {
-        let folder = temporaryFolder()
-        let path = folder + "/full.yaml"
-        try Self.scenarioText.write(toFile: path, atomically: true, encoding: .utf8)
+        let (folder, path) = try Self.scenarioFile()
         let serial = try runEbmflow(["run", path, "--output", folder + "/serial", "--threads", "1", "--quiet"])
         #expect(serial.status == 0, "\(serial.stderr)")
         let reference = try Self.rows(folder + "/serial/trajectory.dat")
@@ -57,11 +64,34 @@ struct DistributedFullModelTests {
         }
     }
 
+    /// SIGINT to mpirun (SIGTERM to every rank) as the job starts: the
+    /// ranks agree on the stop after a step and stop together, rank 0
+    /// leaves the run's checkpoint and says how to resume, and `--resume`
+    /// computes the trajectory again to the bytes of an uninterrupted run
+    /// on as many ranks (before, the ranks ignored the signal until the
+    /// launcher killed them, and nothing said how to go on).
+    @Test func interruptedFullModelResumesToTheSameFiles() throws {
+        let (folder, path) = try Self.scenarioFile(replacing: "t_end: 0.5", with: "t_end: 20")
+        let whole = try runUnderMPI(2, ["run", path, "--output", folder + "/whole", "--quiet"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let parts = folder + "/parts"
+        let interrupted = try runUnderMPI(2, ["run", path, "--output", parts, "--quiet"], interruptWhenExists: parts)
+        #expect(interrupted.status != 0)
+        #expect(interrupted.stderr.contains("interrupted in trajectory") && interrupted.stderr.contains("--resume"), "\(interrupted.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parts) == [".checkpoint-run.json"])
+
+        let resumed = try runUnderMPI(2, ["run", path, "--output", parts, "--quiet", "--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        for name in ["trajectory.dat", "couplings.dat"] {
+            let a = FileManager.default.contents(atPath: folder + "/whole/" + name)
+            #expect(a != nil && a == FileManager.default.contents(atPath: parts + "/" + name), "\(name)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parts).sorted() == ["couplings.dat", "summary.json", "trajectory.dat"])
+    }
+
     /// Ranks that do not split the states evenly are refused with a reason.
     @Test func fullModelNeedsAPowerOfTwoRanks() throws {
-        let folder = temporaryFolder()
-        let path = folder + "/full.yaml"
-        try Self.scenarioText.replacingOccurrences(of: "spins: 14", with: "spins: 10").write(toFile: path, atomically: true, encoding: .utf8)
+        let (folder, path) = try Self.scenarioFile(replacing: "spins: 14", with: "spins: 10")
         let result = try runUnderMPI(3, ["run", path, "--output", folder + "/np3", "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         // Three ranks: the ordinary run on rank 0, which says why.
