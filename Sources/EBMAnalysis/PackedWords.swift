@@ -10,25 +10,27 @@ struct PackedWords: Codable, Sendable, Equatable {
     let width: Int
     let words: String
 
-    /// Nil when the rows are not all of one width.
+    /// `flat` holds `count` rows of `width` words, one row after another.
+    init(count: Int, width: Int, flat: [UInt64]) {
+        precondition(count >= 0 && width >= 0 && flat.count == count * width, "packed words: \(flat.count) words are not \(count) rows of \(width)")
+        self.count = count
+        self.width = width
+        words = flat.map(\.littleEndian).withUnsafeBytes { Data($0) }.base64EncodedString()
+    }
+
+    /// The rows, or nil when they are not all of one width.
     init?(_ rows: [[UInt64]]) {
         let width = rows.first?.count ?? 0
         guard rows.allSatisfy({ $0.count == width }) else { return nil }
-        var flat: [UInt64] = []
-        flat.reserveCapacity(rows.count * width)
-        for row in rows {
-            for word in row { flat.append(word.littleEndian) }
-        }
-        count = rows.count
-        self.width = width
-        words = flat.withUnsafeBytes { Data($0) }.base64EncodedString()
+        self.init(count: rows.count, width: width, flat: rows.flatMap { $0 })
     }
 
     func rows() throws -> [[UInt64]] {
-        guard count >= 0, width >= 0, let data = Data(base64Encoded: words), data.count == count * width * 8 else {
+        let (total, overflow) = count.multipliedReportingOverflow(by: width)
+        guard count >= 0, width >= 0, !overflow, let data = Data(base64Encoded: words), data.count / 8 == total, data.count % 8 == 0 else {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "packed words: \(count) rows of \(width) words expected"))
         }
-        var flat = [UInt64](repeating: 0, count: count * width)
+        var flat = [UInt64](repeating: 0, count: total)
         flat.withUnsafeMutableBytes { _ = data.copyBytes(to: $0) }
         return (0..<count).map { r in flat[(r * width)..<((r + 1) * width)].map(UInt64.init(littleEndian:)) }
     }
@@ -41,18 +43,20 @@ extension ContinuationRecord {
         let kinds: [String]
         let rows: PackedWords
 
+        /// Nil when the points do not all have as many parameters.
         init?(_ points: [PointRecord]) {
+            let parameters = points.first?.parameters.count ?? 0
+            guard points.allSatisfy({ $0.parameters.count == parameters }) else { return nil }
             var kinds: [String] = []
-            var rows: [[UInt64]] = []
-            rows.reserveCapacity(points.count)
+            var flat: [UInt64] = []
+            flat.reserveCapacity(points.count * (5 + parameters))
             for point in points {
                 let kind = kinds.firstIndex(of: point.kind) ?? { kinds.append(point.kind); return kinds.count - 1 }()
-                rows.append([point.lambda, point.loss, UInt64(bitPattern: Int64(point.index)), UInt64(bitPattern: Int64(point.neutral)),
-                             UInt64(kind)] + point.parameters)
+                flat += [point.lambda, point.loss, UInt64(bitPattern: Int64(point.index)), UInt64(bitPattern: Int64(point.neutral)), UInt64(kind)]
+                flat += point.parameters
             }
-            guard let packed = PackedWords(rows) else { return nil }
             self.kinds = kinds
-            self.rows = packed
+            rows = PackedWords(count: points.count, width: 5 + parameters, flat: flat)
         }
 
         func points() throws -> [PointRecord] {

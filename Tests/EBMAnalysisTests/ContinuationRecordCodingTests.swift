@@ -57,6 +57,9 @@ import EBMSolvers
         #expect(try #require(PackedWords([])).rows().isEmpty)
         let short = try JSONDecoder().decode(PackedWords.self, from: Data("{\"count\": 3, \"width\": 3, \"words\": \"\(packed.words)\"}".utf8))
         #expect(throws: DecodingError.self) { try short.rows() }
+        // A corrupt count is an error, not an overflow.
+        let huge = try JSONDecoder().decode(PackedWords.self, from: Data("{\"count\": \(Int.max), \"width\": 3, \"words\": \"\(packed.words)\"}".utf8))
+        #expect(throws: DecodingError.self) { try huge.rows() }
 
         let points = [ContinuationRecord.PointRecord(lambda: 1, parameters: [2, 3], loss: 4, index: -1, neutral: 2, kind: "saddle"),
                       ContinuationRecord.PointRecord(lambda: 5, parameters: [6, 7], loss: 8, index: 0, neutral: 0, kind: "sink"),
