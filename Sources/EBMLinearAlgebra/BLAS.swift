@@ -7,6 +7,10 @@ public enum BLAS {
     /// kernels split their work into fixed chunks on their own threads; nested
     /// OpenBLAS threads would only spin against them, and their partition of
     /// a product depends on OPENBLAS_NUM_THREADS, which must not change bits.
+    /// The first workspace and every LAPACK entry point touch it first: a
+    /// switch made while another thread is inside a two-thread LAPACK call
+    /// leaves that call waiting forever for OpenBLAS's helper (a test
+    /// process, whose suites run side by side, hung in `dgetrf_parallel`).
     public static let singleThreaded: Void = {
         openblas_set_num_threads(1)
     }()

@@ -39,6 +39,7 @@ public enum LAPACK {
     /// A = V diag(λ) Vᵀ for symmetric A (LAPACKE_dsyevd, divide and conquer).
     /// Only the lower triangle of `a` is read. Cost O(n³).
     public static func symmetricEigen(_ a: Matrix) throws -> SymmetricEigendecomposition {
+        _ = BLAS.singleThreaded
         precondition(a.rows == a.columns, "symmetricEigen needs a square matrix")
         let n = a.rows
         if n == 0 { return SymmetricEigendecomposition(values: [], vectors: a) }
@@ -52,6 +53,7 @@ public enum LAPACK {
 
     /// Eigenvalues only, ascending (LAPACKE_dsyevd with jobz = N).
     public static func symmetricEigenvalues(_ a: Matrix) throws -> [Double] {
+        _ = BLAS.singleThreaded
         precondition(a.rows == a.columns)
         let n = a.rows
         if n == 0 { return [] }
@@ -65,6 +67,7 @@ public enum LAPACK {
 
     /// Solves A X = B by LU with partial pivoting (LAPACKE_dgesv).
     public static func solve(_ a: Matrix, _ b: Matrix) throws -> Matrix {
+        _ = BLAS.singleThreaded
         precondition(a.rows == a.columns && b.rows == a.rows, "solve: dimensions do not match")
         let n = a.rows
         if n == 0 { return b }
@@ -82,6 +85,7 @@ public enum LAPACK {
 
     /// Singular values, descending (LAPACKE_dgesdd, no vectors).
     public static func singularValues(_ a: Matrix) throws -> [Double] {
+        _ = BLAS.singleThreaded
         let m = a.rows, n = a.columns
         if m == 0 || n == 0 { return [] }
         var work = a.elements
@@ -99,6 +103,7 @@ public enum LAPACK {
     /// `vt` is k × n, both with orthonormal rows/columns, and `values` holds
     /// σ₁ ≥ … ≥ σ_k ≥ 0. Cost O(m n k).
     public static func singularValueDecomposition(_ a: Matrix) throws -> SingularValueDecomposition {
+        _ = BLAS.singleThreaded
         let m = a.rows, n = a.columns, k = min(m, n)
         if k == 0 {
             return SingularValueDecomposition(
@@ -181,6 +186,7 @@ extension LAPACK {
     /// P A = L U for square A (LAPACKE_dgetrf). O(n³). Throws only for an
     /// illegal argument; a zero pivot is reported by `isExactlySingular`.
     public static func luFactorization(_ a: Matrix) throws -> LUFactorization {
+        _ = BLAS.singleThreaded
         precondition(a.rows == a.columns, "luFactorization needs a square matrix")
         let n = a.rows
         if n == 0 { return LUFactorization(factors: a, pivots: [], isExactlySingular: false) }

@@ -62,6 +62,7 @@ public final class NewtonMatrixFactorization {
     private let workCount: Int
 
     public init(dimension n: Int) {
+        _ = BLAS.singleThreaded
         precondition(n >= 1, "NewtonMatrixFactorization needs a dimension of at least 1")
         dimension = n
         pivots = .allocate(capacity: n)
