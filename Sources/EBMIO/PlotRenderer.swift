@@ -70,6 +70,10 @@ public struct PlotRenderer {
             }
             let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
+            // `env` exits 127 when it finds no `gnuplot` on the PATH.
+            if process.terminationStatus == 127 {
+                throw OutputError(path: folder, reason: "gnuplot could not be started (\(message.trimmingCharacters(in: .whitespacesAndNewlines))); install gnuplot-nox")
+            }
             guard process.terminationStatus == 0 else {
                 throw OutputError(path: folder, reason: "gnuplot failed on \(script): \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
             }

@@ -1,6 +1,6 @@
 /// Settings of the stiff integration of `dθ/dt = -∇L(θ)` with CVODE (BDF),
 /// as written in the scenario's `integrator` block. Defaults are those of
-/// docs/output-files.md.
+/// docs/scenarios.md.
 public struct IntegratorSpecification: Sendable, Equatable {
     /// The linear solver inside CVODE's Newton iteration: `dense` with the
     /// analytic Hessian for small models, `gmres` (SPGMR) with matrix-free

@@ -1,4 +1,4 @@
-/// The written forms of model parameter names (docs/output-files.md), checked for
+/// The written forms of model parameter names (docs/scenarios.md), checked for
 /// syntax only: whether a parameter of that name exists depends on the model
 /// and is checked where the model is built.
 ///

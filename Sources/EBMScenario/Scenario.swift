@@ -1,6 +1,6 @@
 import Foundation
 
-/// One experiment, decoded from a scenario file (docs/output-files.md) into plain,
+/// One experiment, decoded from a scenario file (docs/scenarios.md) into plain,
 /// validated values: the target, the model, where the flow starts, how it is
 /// integrated, and which analyses to run.
 ///

@@ -23,7 +23,7 @@ struct RunFlags: ParsableArguments {
     var quiet = false
     @Flag(name: .long, help: "Overwrite a result folder that already holds results.")
     var force = false
-    @Flag(name: .long, help: "Smoke-test budget: t_end at most 100, at most 50 samples, grids at most 8 x 8.")
+    @Flag(name: .long, help: "Smoke-test budget: t_end at most 100, at most 50 samples, at most 4 random starts and 2 flows, grids at most 8 x 8 (docs/scenarios.md).")
     var quick = false
     @Option(name: .long, help: "Worker threads for parallel analyses (default: all cores).")
     var threads: Int?
@@ -249,7 +249,7 @@ struct Integrate: ReportingCommand {
     var rtol: Double?
     @Option(name: .long, help: "Absolute tolerance (default: the scenario's).")
     var atol: Double?
-    @Option(name: .long, help: "auto | dense | gmres (default: the scenario's).")
+    @Option(name: .long, help: "auto | dense | dense_cvode | gmres (default: the scenario's).")
     var linearSolver: String?
     @Flag(name: .long, help: "No diagonal preconditioner for GMRES.")
     var noPreconditioner = false
@@ -273,7 +273,7 @@ struct Integrate: ReportingCommand {
         if let atol { method.absoluteTolerance = atol }
         if let linearSolver {
             guard let choice = LinearSolverSelection(rawValue: linearSolver) else {
-                throw ResolutionError(keyPath: "--linear-solver", message: "expected auto, dense or gmres, got \(linearSolver)")
+                throw ResolutionError(keyPath: "--linear-solver", message: "expected auto, dense, dense_cvode or gmres, got \(linearSolver)")
             }
             method.linearSolver = choice
         }

@@ -20,6 +20,26 @@ import EBMScenario
         }
     }
 
+    /// Without gnuplot on the PATH, `ebmflow plot` says so and how to
+    /// install it (`env` exits 127; before, the message was env's own).
+    @Test func missingGnuplotIsNamedWithItsPackage() throws {
+        let out = temporaryFolder()
+        try "# columns: t KL\n1 1\n".write(toFile: out + "/trajectory.dat", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ebmflowBinary)
+        process.arguments = ["plot", out]
+        process.environment = ["PATH": "/nonexistent"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(text.contains("gnuplot could not be started"), "\(text)")
+        #expect(text.contains("install gnuplot-nox"), "\(text)")
+    }
+
     /// A basin map run on 1 and on 2 threads writes the same bytes.
     @Test func basinFilesDoNotDependOnThreads() throws {
         let yaml = basinScenario(name: "threads", resolution: (9, 9))

@@ -8,7 +8,7 @@ target: {kind: ising, couplings: [{sites: [0, 1], value: 0.5}]}
 model: {kind: rbm, hidden: 2}
 """
 
-/// `minimal` with every default written out, as docs/output-files.md gives it.
+/// `minimal` with every default written out, as docs/scenarios.md gives them.
 private let everyDefaultWrittenOut = """
 name: minimal
 spins: 3

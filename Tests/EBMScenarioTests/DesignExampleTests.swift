@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import EBMScenario
 
-@Suite("The example scenario of docs/output-files.md")
+@Suite("An annotated example scenario")
 struct DesignExampleTests {
     @Test func everyFieldIsWhatTheExampleSays() throws {
         let scenario = try Scenario.parse(yaml: designExampleScenario, fileName: "demo.yaml")

@@ -1,5 +1,6 @@
-/// The example scenario of docs/output-files.md, verbatim (comments included), so
-/// that the reference the project documents is the one that is tested.
+/// An example scenario with comments, the first version of the annotated
+/// file of docs/scenarios.md (that file itself is parsed and resolved by
+/// `DocumentedScenarioTests`): fixed values for the parser's tests.
 let designExampleScenario = #"""
 name: demo
 spins: 4
