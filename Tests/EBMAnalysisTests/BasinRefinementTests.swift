@@ -48,4 +48,33 @@ import EBMCore
         for j in 0..<n { for i in 0..<n { #expect(keys[j][i] == truth(i, j)) } }
         #expect(integrated < n * n / 4)
     }
+
+    /// Unresolved corners (-1 still moving, -3 failed) never stand for a
+    /// label: on a field of them every point of every pass is integrated.
+    /// Escapes (-2) are a label like an attractor: a field of them is
+    /// inferred from the coarse pass alone.
+    @Test(arguments: [(-1, true), (-3, true), (-2, false), (4, false)])
+    func onlyResolvedCornersAreInferred(label: Int, integratesEverything: Bool) {
+        let (nx, ny) = (37, 29)
+        let passes = BasinRefinement.passCount(nx: nx, ny: ny)
+        var keys = [[Int?]](repeating: [Int?](repeating: nil, count: nx), count: ny)
+        var sources = [[(Int, Int)?]](repeating: [(Int, Int)?](repeating: nil, count: nx), count: ny)
+        var integrated = 0
+        for p in 0..<passes {
+            let plan = p == 0 ? BasinRefinement.newPoints(nx: nx, ny: ny, pass: 0, of: passes)
+                : BasinRefinement.plan(pass: p, of: passes, keys: &keys, sources: &sources)
+            let expected = BasinRefinement.newPoints(nx: nx, ny: ny, pass: p, of: passes)
+            if p > 0 { #expect(plan == (integratesEverything ? expected : expected.map { _ in [] })) }
+            for (j, columns) in plan.enumerated() {
+                for i in columns {
+                    keys[j][i] = label
+                    sources[j][i] = (i, j)
+                    integrated += 1
+                }
+            }
+        }
+        let coarse = BasinRefinement.axis(nx, pass: 0, of: passes).count * BasinRefinement.axis(ny, pass: 0, of: passes).count
+        #expect(integrated == (integratesEverything ? nx * ny : coarse))
+        #expect(keys.allSatisfy { $0.allSatisfy { $0 == label } })
+    }
 }

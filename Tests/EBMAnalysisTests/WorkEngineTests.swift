@@ -34,6 +34,14 @@ final class SquareUnits: WorkUnitKind, @unchecked Sendable {
     }
 }
 
+/// A value shared by the workers of a test.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&value) } }
+}
+
 @Suite struct WorkEngineTests {
     /// Every unit once, the same records whatever the thread count, one
     /// worker per thread at most.
@@ -49,8 +57,8 @@ final class SquareUnits: WorkUnitKind, @unchecked Sendable {
     }
 
     /// A stop request ends the run with `AnalysisInterrupted` after the
-    /// units in flight; resuming from what was delivered completes it to
-    /// the same records.
+    /// units in flight; resuming from what was delivered computes only the
+    /// rest and keeps the delivered records as they were given.
     @Test func stopThenResumeGivesTheSameRecords() throws {
         let flag = StopFlag()
         let kind = SquareUnits(count: 40) { k in if k == 5 { flag.raise() } }
@@ -59,8 +67,17 @@ final class SquareUnits: WorkUnitKind, @unchecked Sendable {
             _ = try LocalScheduler(threads: 2).records(kind, stop: flag.condition) { k, record in delivered[k] = record }
         }
         #expect(!delivered.isEmpty && delivered.count < 40)
-        let resumed = try LocalScheduler(threads: 2).records(SquareUnits(count: 40), completed: delivered, stop: .never)
+        let computed = Locked<[Int]>([])
+        let again = SquareUnits(count: 40) { k in computed.withLock { $0.append(k) } }
+        let resumed = try LocalScheduler(threads: 2).records(again, completed: delivered, stop: .never)
         #expect(resumed == Dictionary(uniqueKeysWithValues: (0..<40).map { ($0, $0 * $0) }))
+        #expect(Set(computed.withLock { $0 }) == Set(0..<40).subtracting(delivered.keys))
+        #expect(computed.withLock { $0.count } == 40 - delivered.count, "each missing unit once")
+
+        // The saved records are taken as they are, not computed again.
+        let marked = delivered.mapValues { _ in -1 }
+        let kept = try LocalScheduler(threads: 2).records(SquareUnits(count: 40), completed: marked, stop: .never)
+        for k in delivered.keys { #expect(kept[k] == -1) }
     }
 
     /// A unit's error reaches the caller; the others are not lost.

@@ -7,13 +7,31 @@ import Glibc
 #endif
 
 @discardableResult
-func runEbmflow(_ arguments: [String], interruptWhenExists path: String? = nil) throws -> (status: Int32, stderr: String) {
-    let result = try runEbmflowTimed(arguments, interruptWhenExists: path)
+func runEbmflow(_ arguments: [String], interruptWhenExists path: String? = nil, records: Int = 0) throws -> (status: Int32, stderr: String) {
+    let result = try runEbmflowTimed(arguments, interruptWhenExists: path, records: records)
     return (result.status, result.stderr)
 }
 
-/// As `runEbmflow`, with the seconds from the SIGINT to the exit (nil without one).
-func runEbmflowTimed(_ arguments: [String], interruptWhenExists path: String? = nil) throws
+/// The units a checkpoint file holds (0 while it is not there).
+func checkpointRecords(_ path: String) -> Int {
+    guard let data = FileManager.default.contents(atPath: path),
+          let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+          let records = object["records"] as? [String: Any] else { return 0 }
+    return records.count
+}
+
+/// The `k` of every "resuming with k of n units done" line in `stderr`.
+func resumedUnits(_ stderr: String) -> [Int] {
+    stderr.split(separator: "\n").compactMap { line in
+        guard let range = line.range(of: "resuming with ") else { return nil }
+        return Int(line[range.upperBound...].prefix { $0.isNumber })
+    }
+}
+
+/// As `runEbmflow`, with the seconds from the SIGINT to the exit (nil without
+/// one). With `records`, the SIGINT waits until the checkpoint holds that
+/// many units.
+func runEbmflowTimed(_ arguments: [String], interruptWhenExists path: String? = nil, records: Int = 0) throws
     -> (status: Int32, stderr: String, stopSeconds: Double?) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: ebmflowBinary)
@@ -26,7 +44,10 @@ func runEbmflowTimed(_ arguments: [String], interruptWhenExists path: String? = 
     if let path {
         // SIGINT as soon as the first checkpoint is on disk, i.e. part-way.
         let deadline = Date().addingTimeInterval(120)
-        while process.isRunning && !FileManager.default.fileExists(atPath: path) && Date() < deadline { usleep(5_000) }
+        func ready() -> Bool {
+            FileManager.default.fileExists(atPath: path) && (records == 0 || checkpointRecords(path) >= records)
+        }
+        while process.isRunning && !ready() && Date() < deadline { usleep(5_000) }
         if process.isRunning {
             interruptedAt = Date()
             kill(process.processIdentifier, SIGINT)
@@ -40,9 +61,10 @@ func runEbmflowTimed(_ arguments: [String], interruptWhenExists path: String? = 
 @Suite(.serialized) struct InterruptionTests {
     static let scenarioText = basinScenario(name: "interrupt", resolution: (40, 40))
 
-    /// A basin run killed with SIGINT part-way exits 130 with a checkpoint
-    /// and a message saying how to resume; `--resume` then writes the same
-    /// bytes as an uninterrupted run.
+    /// A basin run killed with SIGINT part-way (once map rows, not only the
+    /// survey's 5, are saved) exits 130 with a checkpoint and a message
+    /// saying how to resume; `--resume` then starts from the saved rows and
+    /// writes the same bytes as an uninterrupted run.
     @Test func interruptedBasinRunResumesToTheSameFiles() throws {
         #expect(FileManager.default.isExecutableFile(atPath: ebmflowBinary), "build first: swift build")
         let folder = temporaryFolder()
@@ -52,7 +74,7 @@ func runEbmflowTimed(_ arguments: [String], interruptWhenExists path: String? = 
         #expect(try runEbmflow(["run", scenarioPath, "--output", whole, "--quiet"]).status == 0)
 
         let interrupted = try runEbmflow(["run", scenarioPath, "--output", parts, "--quiet"],
-                                         interruptWhenExists: parts + "/.checkpoint-basins.json")
+                                         interruptWhenExists: parts + "/.checkpoint-basins.json", records: 10)
         #expect(interrupted.status == 130, "\(interrupted.stderr)")
         #expect(interrupted.stderr.contains("--resume"))
         #expect(!FileManager.default.fileExists(atPath: parts + "/basins.dat"))
@@ -72,7 +94,11 @@ func runEbmflowTimed(_ arguments: [String], interruptWhenExists path: String? = 
         #expect(stale.status == 1 && stale.stderr.contains("record scheme 1, this build 2") && stale.stderr.contains("--force"),
                 "\(stale.stderr)")
 
-        #expect(try runEbmflow(["run", scenarioPath, "--output", parts, "--quiet", "--resume"]).status == 0)
+        let savedUnits = checkpointRecords(parts + "/.checkpoint-basins.json")
+        #expect(savedUnits >= 10 && savedUnits < 45, "\(savedUnits) of 45 units saved")
+        let resumed = try runEbmflow(["run", scenarioPath, "--output", parts, "--resume"])
+        #expect(resumed.status == 0)
+        #expect(resumedUnits(resumed.stderr) == [savedUnits], "\(resumed.stderr)")
         for name in ["basins.dat", "basin_times.dat", "basins_legend.dat", "basins.json"] {
             let a = try Data(contentsOf: URL(fileURLWithPath: whole + "/" + name))
             let b = try Data(contentsOf: URL(fileURLWithPath: parts + "/" + name))
@@ -89,7 +115,10 @@ func runEbmflowTimed(_ arguments: [String], interruptWhenExists path: String? = 
         #expect(try runEbmflow(arguments + ["--output", whole, "--quiet"]).status == 0)
         let interrupted = try runEbmflow(arguments + ["--output", parts, "--quiet"], interruptWhenExists: parts + "/" + checkpoint)
         #expect(interrupted.status == 130 && interrupted.stderr.contains("--resume"), "\(interrupted.stderr)")
-        #expect(try runEbmflow(arguments + ["--output", parts, "--quiet", "--resume"]).status == 0)
+        let resumed = try runEbmflow(arguments + ["--output", parts, "--resume"])
+        #expect(resumed.status == 0)
+        // The resume starts from the saved units: at least one was there.
+        #expect(resumedUnits(resumed.stderr).contains { $0 >= 1 }, "\(resumed.stderr)")
         for name in files {
             let a = try Data(contentsOf: URL(fileURLWithPath: whole + "/" + name))
             let b = try Data(contentsOf: URL(fileURLWithPath: parts + "/" + name))

@@ -17,9 +17,10 @@ func scenario(_ yaml: String, baseDirectory: String? = nil) throws -> Scenario {
     try Scenario.parse(yaml: yaml, fileName: "test.yaml", baseDirectory: baseDirectory)
 }
 
-/// A basin map of rbm(h=1) on a 3-spin random target that a single hidden
-/// unit cannot fit (most starts stay unconverged until `t_max`, so the map
-/// takes long enough to interrupt), on a random plane through the origin.
+/// A basin map of rbm(h=1) on a 3-spin random target, on a random plane
+/// through the origin: every start ends in the certified ball of one of two
+/// sinks, and 40 × 40 starts take a few seconds on one release thread, long
+/// enough to interrupt the map part-way.
 func basinScenario(name: String, resolution: (x: Int, y: Int)) -> String {
     """
     name: \(name)
