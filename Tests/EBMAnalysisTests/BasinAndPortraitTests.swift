@@ -199,7 +199,8 @@ import EBMLinearAlgebra
 
     /// A model with a Hessian bound runs a certified pass in its learning
     /// blocks (one scheduler run each, after the survey's); one with none
-    /// (an MLP: no ball is possible) in one run, with every worker busy.
+    /// (an MLP: no ball is possible) in one run after the survey's, with no
+    /// waits at block ends.
     @Test func passesRunInLearningBlocksOnlyWhereBallsArePossible() throws {
         final class CountingScheduler: WorkScheduler {
             let local = LocalScheduler(threads: 2)

@@ -89,7 +89,8 @@ struct DistributedFullModelTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: parts).sorted() == ["couplings.dat", "summary.json", "trajectory.dat"])
     }
 
-    /// Ranks that do not split the states evenly are refused with a reason.
+    /// Ranks that do not split the states evenly do not split them: rank 0
+    /// runs the ordinary single-process flow and says why.
     @Test func fullModelNeedsAPowerOfTwoRanks() throws {
         let (folder, path) = try Self.scenarioFile(replacing: "spins: 14", with: "spins: 10")
         let result = try runUnderMPI(3, ["run", path, "--output", folder + "/np3", "--quiet"])
