@@ -16,17 +16,8 @@ import Testing
 
     @Test(arguments: files)
     func validateRefusesWithTheExpectedMessage(_ file: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ebmflowBinary)
-        process.arguments = ["validate", file]
-        process.currentDirectoryURL = URL(fileURLWithPath: Self.folder)
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 1, "\(file) was accepted")
+        let (status, output) = try runEbmflow(["validate", file], directory: Self.folder)
+        #expect(status == 1, "\(file) was accepted")
         let expected = try String(contentsOfFile: Self.folder + "/" + file.replacingOccurrences(of: ".yaml", with: ".expected"), encoding: .utf8)
         for line in expected.split(separator: "\n") where !line.isEmpty {
             #expect(output.contains(line), "\(file): expected «\(line)» in «\(output)»")

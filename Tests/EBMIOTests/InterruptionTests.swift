@@ -7,8 +7,9 @@ import Glibc
 #endif
 
 @discardableResult
-func runEbmflow(_ arguments: [String], interruptWhenExists path: String? = nil, records: Int = 0) throws -> (status: Int32, stderr: String) {
-    let result = try runEbmflowTimed(arguments, interruptWhenExists: path, records: records)
+func runEbmflow(_ arguments: [String], interruptWhenExists path: String? = nil, records: Int = 0,
+                environment: [String: String]? = nil, directory: String? = nil) throws -> (status: Int32, stderr: String) {
+    let result = try runEbmflowTimed(arguments, interruptWhenExists: path, records: records, environment: environment, directory: directory)
     return (result.status, result.stderr)
 }
 
@@ -30,12 +31,16 @@ func resumedUnits(_ stderr: String) -> [Int] {
 
 /// As `runEbmflow`, with the seconds from the SIGINT to the exit (nil without
 /// one). With `records`, the SIGINT waits until the checkpoint holds that
-/// many units.
-func runEbmflowTimed(_ arguments: [String], interruptWhenExists path: String? = nil, records: Int = 0) throws
+/// many units; `environment` replaces the inherited one, `directory` is the
+/// working directory.
+func runEbmflowTimed(_ arguments: [String], interruptWhenExists path: String? = nil, records: Int = 0,
+                     environment: [String: String]? = nil, directory: String? = nil) throws
     -> (status: Int32, stderr: String, stopSeconds: Double?) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: ebmflowBinary)
     process.arguments = arguments
+    if let environment { process.environment = environment }
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let errors = Pipe()
     process.standardError = errors
     process.standardOutput = FileHandle.nullDevice

@@ -25,17 +25,8 @@ import EBMScenario
     @Test func missingGnuplotIsNamedWithItsPackage() throws {
         let out = temporaryFolder()
         try "# columns: t KL\n1 1\n".write(toFile: out + "/trajectory.dat", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ebmflowBinary)
-        process.arguments = ["plot", out]
-        process.environment = ["PATH": "/nonexistent"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 1)
+        let (status, text) = try runEbmflow(["plot", out], environment: ["PATH": "/nonexistent"])
+        #expect(status == 1)
         #expect(text.contains("gnuplot could not be started"), "\(text)")
         #expect(text.contains("install gnuplot-nox"), "\(text)")
     }
