@@ -337,15 +337,34 @@ import EBMLinearAlgebra
 
     /// The Hessian-variation bound holds: `‖∇²L(θ + s d) − ∇²L(θ)‖₂ ≤ M s`
     /// at random points and directions (RBM spin and binary units, Ising).
+    /// These samples stay far below M (ratios ≤ 0.15); that M is not too
+    /// small is `HessianVariationBoundTests`' business. Here, at the same
+    /// samples, the identity M is built on holds,
+    /// `d³L/ds³ = E_q[e₃] − E_p[e₃] + 3 Cov_p(e₁, e₂) − κ₃,p(e₁)` with
+    /// `e_k = dᵏE/dsᵏ`, and each term is within its share of M (2B₃, 3B₁B₂,
+    /// 2B₁³, the B_k from the closed form): the left side is a central
+    /// difference of the code's `dᵀ∇²L d`, the right side takes e₁ from the
+    /// code's pushforward, e₂ from its curvatureMatrix and e₃ as a central
+    /// difference of e₂. Both are compared at step h/2; the tolerance is
+    /// both sides' change from h to h/2 (three times their h/2 truncation
+    /// errors, which go as h²) plus the values' rounding error over h.
     @Test func hessianVariationBoundHolds() throws {
         var g = SeededGenerator(seed: 11)
         let target = try Target.random(spins: 3, seed: 5, orders: [1, 2, 3], scales: [0.5, 0.5, 0.5])
         let models: [any EnergyModel] = [RestrictedBoltzmannMachine(spins: 3, hidden: 2),
                                          RestrictedBoltzmannMachine(spins: 3, hidden: 2, units: .binary),
                                          GeneralisedIsingModel(spins: 3, order: 2)]
+        let q = target.probabilities
         for model in models {
             let objective = LearningObjective(model: model, target: target)
             let bound = try #require(AttractorCertificate.hessianVariationBound(objective))
+            let (b1, b2, b3): (Double, Double, Double)
+            if let rbm = model as? RestrictedBoltzmannMachine {
+                let closed = CertificateCheck.rbmBound(spins: rbm.spins, hidden: rbm.hidden, units: rbm.units)
+                (b1, b2, b3) = (closed.b1, closed.b2, closed.b3)
+            } else {
+                (b1, b2, b3) = (Double(model.parameterCount).squareRoot(), 0, 0)
+            }
             for _ in 0..<20 {
                 let theta = (0..<objective.dimension).map { _ in 2 * g.nextNormal() }
                 var d = (0..<objective.dimension).map { _ in g.nextNormal() }
@@ -359,32 +378,117 @@ import EBMLinearAlgebra
                 let eigenvalues = try LAPACK.symmetricEigenvalues(difference)
                 let spectralNorm = max(abs(eigenvalues.first!), abs(eigenvalues.last!))
                 #expect(spectralNorm <= bound * s)
+
+                // d³L/ds³ two ways, at steps h and h/2.
+                let at = objective.evaluate(theta)
+                let p = at.probabilities
+                let e1 = at.model.pushforward(d)
+                let e2 = CertificateCheck.secondDerivatives(model, theta, d)
+                func expectation(_ w: [Double], _ f: [Double]) -> Double { zip(w, f).reduce(0) { $0 + $1.0 * $1.1 } }
+                let m1 = expectation(p, e1), m2 = expectation(p, e2)
+                let covariance = expectation(p, zip(e1, e2).map { ($0 - m1) * ($1 - m2) })
+                let skew = expectation(p, e1.map { ($0 - m1) * ($0 - m1) * ($0 - m1) })
+                func sides(_ h: Double) -> (loss: Double, terms: Double, third: Double) {
+                    let plus = CertificateCheck.step(theta, d, h), minus = CertificateCheck.step(theta, d, -h)
+                    let loss = (CertificateCheck.quadratic(objective.evaluate(plus).hessian(), d)
+                        - CertificateCheck.quadratic(objective.evaluate(minus).hessian(), d)) / (2 * h)
+                    let e3 = zip(CertificateCheck.secondDerivatives(model, plus, d),
+                                 CertificateCheck.secondDerivatives(model, minus, d)).map { ($0 - $1) / (2 * h) }
+                    let third = expectation(q, e3) - expectation(p, e3)
+                    return (loss, third + 3 * covariance - skew, third)
+                }
+                let h = 1e-3
+                let coarse = sides(h), fine = sides(h / 2)
+                let rounding = 64 * Double(objective.dimension) * CertificateCheck.u
+                    * (CertificateCheck.frobenius(h0) + b2 + 1) / (h / 2)
+                let tolerance = abs(coarse.loss - fine.loss) + abs(coarse.terms - fine.terms) + rounding
+                #expect(abs(fine.loss - fine.terms) <= tolerance, "d³L/ds³ \(fine.loss), terms \(fine.terms) ± \(tolerance)")
+                // Each term within its share of M (the third-derivative term up to its difference error).
+                #expect(abs(fine.third) <= 2 * b3 + tolerance)
+                #expect(3 * abs(covariance) <= 3 * b1 * b2 * (1 + 64 * CertificateCheck.u))
+                #expect(abs(skew) <= 2 * b1 * b1 * b1)
+                if b2 == 0 { #expect(e2.allSatisfy { $0 == 0 }) }
             }
         }
     }
 
-    /// In a certified ball the flow points inwards and the Hessian is
-    /// positive definite (checked at points of its boundary sphere).
+    /// The certified balls of basins-rbm are the documented ones, and the
+    /// inequality their proof rests on holds.
+    ///
+    /// - Each radius equals `R − 2ε` (`R = λ/2M`, `ε = 2|∇L|/λ`, the code's
+    ///   `λ = λ_min − 1e-12 max(|λ_max|, 1)`) computed here from independent
+    ///   ingredients: M from the closed form, λ by Jacobi rotations of the
+    ///   Hessian built from Hessian-vector products, |∇L| summed from the
+    ///   energy gradients; the tolerance is the propagated rounding error
+    ///   (`CertificateCheck.ball`): 5e-16, about 1e-11 of the radius 6.8e-5,
+    ///   while ε ≈ 8e-12 and the eigenvalue margin moves it by 1e-14, so a
+    ///   factor in M, R, μ or ε, or a dropped margin, is seen.
+    /// - No ball at a saddle (the product-model fixed point b = W = 0, whose
+    ///   Hessian has a negative eigenvalue), and none where `R − 2ε ≤ R/2`
+    ///   (a point moved off the end until ε = 0.3R), while a point with
+    ///   ε = 0.2R still gets the formula's ball.
+    /// - On the sphere `|θ − θ_r| = R` the Hessian is `≥ μ = λ/2` (what the
+    ///   certificate rests on) and `d·(∇L(θ) − ∇L(θ_r)) ≥ μR`; on the
+    ///   certified sphere the flow points inwards, `d·∇L ≥ μr − |∇L(θ_r)| > 0`,
+    ///   and the Hessian is positive definite.
     @Test func certifiedBallIsForwardInvariant() throws {
         let (objective, plane) = try Self.basinsRBM()
         let units = BasinRowUnits(objective: objective, method: Self.method, plane: plane, xs: gridValues(-3...3, count: 5),
                                   ys: gridValues(-3...3, count: 5), maximumTime: 1e4, tolerance: 1e-8, threads: 1, certify: true)
         let map = try basinMap(units, catalog: FixedPointCatalog(), tolerances: ClassificationTolerances(),
                                scheduler: LocalScheduler(threads: 1))
+        // M of rbm(h=1) on 3 spins, spin units, from the closed form.
+        let bound = CertificateCheck.rbmBound(spins: 3, hidden: 1, units: .spin).m
+        #expect(map.certificates.count == 2)
         var g = SeededGenerator(seed: 2)
-        let balls = map.certificates.filter { $0.radius > 0 }
-        #expect(balls.count == 2)
-        for c in balls {
+        for c in map.certificates {
+            #expect(c.radius > 0)
+            #expect(AttractorCertificate.ball(at: c.representative, objective: objective) == c.radius)
+            let check = CertificateCheck.ball(at: c.representative, objective: objective, bound: bound)
+            #expect(check.issued)
+            #expect(abs(c.radius - check.radius) <= check.tolerance,
+                    "radius \(c.radius), documented \(check.radius) ± \(check.tolerance)")
+
+            // The proof's inequality on the sphere of radius R = λ/2M.
+            let r = check.outer, mu = check.mu
+            let base = objective.evaluate(c.representative).gradient
+            let special = [check.lowestVector, check.lowestVector.map { -$0 }]
+            for k in 0..<(special.count + 200) {
+                let d = k < special.count ? special[k] : CertificateCheck.unit(c.representative.map { _ in g.nextNormal() })
+                let at = objective.evaluate(CertificateCheck.step(c.representative, d, r))
+                let lowest = try LAPACK.symmetricEigenvalues(at.hessian()).first!
+                #expect(lowest >= mu)
+                #expect(Vector.dot(Vector.difference(at.gradient, base), d) >= mu * r)
+            }
+            // The certified sphere: the flow points inwards, the Hessian is positive definite.
             for _ in 0..<20 {
-                var d = c.representative.map { _ in g.nextNormal() }
-                let norm = Vector.norm(d)
-                d = d.map { $0 / norm }
-                let theta = zip(c.representative, d).map { $0 + c.radius * $1 }
-                let at = objective.evaluate(theta)
-                #expect(Vector.dot(at.gradient, d) > 0)
+                let d = CertificateCheck.unit(c.representative.map { _ in g.nextNormal() })
+                let at = objective.evaluate(CertificateCheck.step(c.representative, d, c.radius))
+                #expect(Vector.dot(at.gradient, d) >= mu * c.radius - check.gradientNorm)
+                #expect(mu * c.radius - check.gradientNorm > 0)
                 #expect(try LAPACK.symmetricEigenvalues(at.hessian()).first! > 0)
             }
+
+            // Off the end along the lowest eigenvector, until ε = 0.2R (a ball, the formula's) and ε = 0.3R (none:
+            // R − 2ε ≤ R/2). |∇L| grows like λ t, so ε ≈ 2t.
+            for (t, issued) in [(0.1 * r, true), (0.15 * r, false)] {
+                let moved = CertificateCheck.step(c.representative, check.lowestVector, t)
+                let there = CertificateCheck.ball(at: moved, objective: objective, bound: bound)
+                let ratio = there.offset / there.outer
+                #expect(there.lambda > 0 && abs(ratio - 0.25) > 0.03 && there.issued == issued)
+                let code = AttractorCertificate.ball(at: moved, objective: objective)
+                #expect((code != nil) == issued)
+                if let code { #expect(abs(code - there.radius) <= there.tolerance) }
+            }
         }
+
+        // A saddle: the product-model fixed point, a_i = atanh(m_i) fitting the magnetisations, b = W = 0.
+        let q = objective.target.probabilities
+        var saddle = [Double](repeating: 0, count: objective.dimension)
+        for i in 0..<3 { saddle[i] = atanh((0..<q.count).reduce(0) { $0 + q[$1] * Walsh.spin(i, of: $1) }) }
+        let check = CertificateCheck.ball(at: saddle, objective: objective, bound: bound)
+        #expect(check.lowest < -check.eigenvalueError && check.gradientNorm < 1e-12)
+        #expect(AttractorCertificate.ball(at: saddle, objective: objective) == nil)
     }
 
     /// The full model is convex: every start reaches the single fixed point.
