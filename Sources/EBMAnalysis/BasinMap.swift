@@ -324,6 +324,12 @@ public struct BasinRowUnits: WorkUnitKind {
     public var plan: [[[Int]]]
     /// Rebuilds the recipe from the units (the certificates and plans travel in it).
     let recipeMaker: (@Sendable (BasinRowUnits) -> WorkRecipe?)?
+    /// Asked before each start of a row: a row stopped part-way is not
+    /// delivered (it is computed again on resuming), so a stop waits for
+    /// the starts in flight, not for whole rows (a demo row of 200 starts
+    /// takes seconds). `basinMap` sets it; the units another process
+    /// rebuilds from the recipe never stop on their own.
+    public var stop: StopCondition = .never
 
     /// With more than one worker thread the workers are the parallelism:
     /// each one's all-states passes stay on its own thread.
@@ -394,13 +400,19 @@ public struct BasinRowUnits: WorkUnitKind {
         let mapper = try BasinMapper(objective: objective, method: method, maximumTime: maximumTime, tolerance: tolerance,
                                      limitTime: limitTime, certificates: certificates ?? [])
         return { u in
+            func unlessStopped<T>(_ body: () -> T) throws -> T {
+                if stop.isRequested { throw Self.interrupted(after: 0, of: count) }
+                return body()
+            }
             if u < passes * ys.count {
                 let p = u / ys.count, j = u % ys.count
                 precondition(certificates != nil && p < plan.count, "basin rows before the survey's certificates or their pass's plan")
-                return BasinCell.cells(plan[p][j].map { mapper.outcome(from: plane.point(xs[$0], ys[j])) })
+                return BasinCell.cells(try plan[p][j].map { i in try unlessStopped { mapper.outcome(from: plane.point(xs[i], ys[j])) } })
             }
             let y = ys[surveyRows[u - passes * ys.count]]
-            return BasinCell.cells(surveyColumns.map { mapper.outcome(from: plane.point(xs[$0], y), certified: false) })
+            return BasinCell.cells(try surveyColumns.map { i in
+                try unlessStopped { mapper.outcome(from: plane.point(xs[i], y), certified: false) }
+            })
         }
     }
 }
@@ -421,6 +433,7 @@ public func basinMap(_ units: BasinRowUnits, catalog initial: FixedPointCatalog,
                      onRow: ((Int, [BasinCell]) throws -> Void)? = nil,
                      progress: ((Int, Int) -> Void)? = nil) throws -> BasinMap {
     var units = units
+    units.stop = stop
     let (xs, ys, objective) = (units.xs, units.ys, units.objective)
     var records: [Int: [BasinCell]] = [:]
     var done = 0

@@ -245,6 +245,9 @@ public func findFixedPoints(_ problem: FixedPointProblem, trajectory: Trajectory
         let seeds = TrajectoryDiagnostics.plateaus(trajectory)
         progress?("fixed points: Newton from \(seeds.count) plateau seeds")
         for (k, seed) in seeds.enumerated() {
+            // Not units of work (a few solves): a stop here computes the
+            // phase again on resuming.
+            try stop.check("fixed-point plateau seeds")
             do { try consider(try newton.solve(system, from: objective.freeParameters(seed.parameters)), error: nil, method: "plateau", start: k) }
             catch { try consider(nil, error: error, method: "plateau", start: k) }
         }

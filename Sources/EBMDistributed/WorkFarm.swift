@@ -129,7 +129,9 @@ public final class WorkFarm {
                 switch result {
                 case let .success(bytes): try deliver(unit, bytes)
                 case let .failure(error):
-                    if failure == nil { failure = RankFailure(rank: 0, unit: unit, message: "\(error)") }
+                    // A unit of rank 0 may end early at the stop request
+                    // (it sees the same one): the stop, not a failure.
+                    if failure == nil && !shouldStop() { failure = RankFailure(rank: 0, unit: unit, message: "\(error)") }
                 }
             }
             while failure == nil && localBusy < threads, let unit = queue.popFirst() {

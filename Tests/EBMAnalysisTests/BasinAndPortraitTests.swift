@@ -229,6 +229,32 @@ import EBMLinearAlgebra
         #expect(try runs(MultilayerPerceptron(spins: 3, widths: [2])) == 2)
     }
 
+    /// A stop is honoured between the starts of a row: the row it lands in
+    /// is not delivered (it is computed again on resuming), where a row
+    /// used to run to its end first (the demo's rows of 200 starts made a
+    /// Ctrl-C wait seconds).
+    @Test func stopLandsBetweenTheStartsOfARow() throws {
+        let model = RestrictedBoltzmannMachine(spins: 3, hidden: 1)
+        let target = try Target.random(spins: 3, seed: 5, orders: [1, 2, 3], scales: [0.5, 0.4, 0.3])
+        let objective = LearningObjective(model: model, target: target)
+        let plane = try Plane.axes(center: [Double](repeating: 0.1, count: model.parameterCount), x: 0, y: 1,
+                                   names: model.parameterNames)
+        let axis = gridValues(-1...1, count: 20)
+        let units = BasinRowUnits(objective: objective, method: Self.method, plane: plane, xs: axis, ys: Array(axis.prefix(2)),
+                                  maximumTime: 1e3, tolerance: 1e-8, threads: 1, certify: false)
+        // The scheduler asks once before it hands out the first row; the
+        // row then asks before each start, and the fifth question says stop.
+        let polls = Locked(0)
+        let stop = StopCondition { polls.withLock { $0 += 1; return $0 > 4 } }
+        var delivered: [Int] = []
+        #expect(throws: AnalysisInterrupted.self) {
+            _ = try basinMap(units, catalog: FixedPointCatalog(), tolerances: ClassificationTolerances(),
+                             scheduler: LocalScheduler(threads: 1), stop: stop, onRow: { u, _ in delivered.append(u) })
+        }
+        #expect(delivered.isEmpty, "rows delivered: \(delivered)")
+        #expect(polls.withLock { $0 } < 20, "the stop was seen inside the first row")
+    }
+
     /// The learning blocks cover a pass's rows once, in order, in at most
     /// five blocks, the last holding the second half.
     @Test func learningBlocksCoverThePassInOrder() {

@@ -32,18 +32,26 @@ import Testing
             orbits: {grid: [3, 3], t_max: 100}
         """
 
-    /// Raised a few polls after `file` appears in `folder` (nil: from the
-    /// start), so the stop lands inside the phase that follows it, not only
+    /// Raised a few polls (`after`) once the file at `path` appears (nil:
+    /// from the start) and, with `records`, holds that many checkpointed
+    /// units, so the stop lands inside the phase that follows it, not only
     /// at the boundary between analyses.
     final class Trigger: @unchecked Sendable {
         let lock = NSLock()
         var polls = 0
         let path: String?
-        init(_ path: String?) { self.path = path }
+        let records: Int?
+        let after: Int
+        init(_ path: String?, records: Int? = nil, after: Int = 3) {
+            self.path = path
+            self.records = records
+            self.after = after
+        }
         var condition: StopCondition {
             StopCondition { [self] in
                 if let path, !FileManager.default.fileExists(atPath: path) { return false }
-                return lock.withLock { polls += 1; return polls > 3 }
+                if let path, let records, checkpointRecords(path) != records { return false }
+                return lock.withLock { polls += 1; return polls > after }
             }
         }
     }
@@ -103,6 +111,46 @@ import Testing
         } throws: { error in
             "\(error)".contains("the run there is complete (summary.json) and left nothing to resume")
         }
+    }
+
+    /// Newton from the trajectory's plateau seeds has no units of its own:
+    /// a stop between two seeds (the second question after the random
+    /// starts' phase is complete in its checkpoint) leaves the run's own
+    /// checkpoint beside the Newton starts', and `--resume` computes the
+    /// plateau seeds again, to the bytes of an uninterrupted run.
+    @Test func stopBetweenPlateauSeedsResumes() throws {
+        let yaml = """
+            name: plateau-stop
+            spins: 4
+            target: {kind: random, seed: 7, orders: [1, 2, 3, 4], scale: [0.6, 0.4, 0.3, 0.2]}
+            model: {kind: rbm, hidden: 4}
+            init: {kind: normal, scale: 1.0e-3, seed: 1}
+            integrator: {t_end: 1.0e5}
+            analyses:
+              trajectory: {samples: 40, spacing: log, t_min: 0.01}
+              fixed_points: {methods: [newton, plateau], starts: 2}
+            """
+        let scenario = try Scenario.parse(yaml: yaml, fileName: "plateau-stop.yaml")
+        let folder = temporaryFolder()
+        let whole = folder + "/whole", parts = folder + "/parts"
+        _ = try ScenarioRunner.run(scenario, options: RunOptions(output: whole, quiet: true, threads: 1))
+
+        var options = RunOptions(output: parts, quiet: true, threads: 1)
+        options.stop = Trigger(parts + "/.checkpoint-fixed_points-newton.json", records: 2, after: 1).condition
+        do {
+            _ = try ScenarioRunner.run(scenario, options: options)
+            Issue.record("the run was not interrupted")
+        } catch let interrupted as RunInterrupted {
+            #expect(interrupted.message.contains("interrupted in fixed-point plateau seeds: it is computed again on resuming"),
+                    "\(interrupted.message)")
+        }
+        #expect(Checkpoints.existing(in: parts).map { ($0 as NSString).lastPathComponent }
+                == [".checkpoint-fixed_points-newton.json", ".checkpoint-run.json"])
+        _ = try ScenarioRunner.run(scenario, options: RunOptions(output: parts, quiet: true, threads: 1, resume: true))
+        let a = try Self.files(whole), b = try Self.files(parts)
+        #expect(a.keys.sorted() == b.keys.sorted())
+        for (name, data) in a { #expect(b[name] == data, "\(name)") }
+        #expect(Checkpoints.existing(in: parts).isEmpty)
     }
 
     /// A long continuation's files take seconds to format: a stop there
