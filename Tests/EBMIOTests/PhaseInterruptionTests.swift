@@ -65,6 +65,21 @@ import Testing
         return files
     }
 
+    /// Runs `scenario` with `stop`, which must interrupt it with a message
+    /// containing `message` and leave exactly the checkpoints `left`.
+    static func interrupt(_ scenario: Scenario, into folder: String, threads: Int, stop: StopCondition,
+                          message: String, left: [String]) throws {
+        var options = RunOptions(output: folder, quiet: true, threads: threads)
+        options.stop = stop
+        do {
+            _ = try ScenarioRunner.run(scenario, options: options)
+            Issue.record("the run was not interrupted")
+        } catch let interrupted as RunInterrupted {
+            #expect(interrupted.message.contains(message) && interrupted.message.contains("--resume"), "\(interrupted.message)")
+        }
+        #expect(Checkpoints.existing(in: folder).map { ($0 as NSString).lastPathComponent } == left)
+    }
+
     @Test("a stop in the trajectory, in orders or in the portrait checkpoints the run, and it resumes to the same bytes",
           arguments: [("trajectory", nil), ("orders", "trajectory.dat"), ("orders", "orders.dat"), ("portrait", "basins.dat")])
     func phaseStopsAndResumes(_ phase: String, after file: String?) throws {
@@ -73,18 +88,10 @@ import Testing
         let whole = folder + "/whole", parts = folder + "/parts"
         _ = try ScenarioRunner.run(scenario, options: RunOptions(output: whole, quiet: true, threads: 2))
 
-        var options = RunOptions(output: parts, quiet: true, threads: 2)
-        options.stop = Trigger(file.map { parts + "/" + $0 }).condition
-        do {
-            _ = try ScenarioRunner.run(scenario, options: options)
-            Issue.record("the run was not interrupted")
-        } catch let interrupted as RunInterrupted {
-            #expect(interrupted.message.contains("interrupted in \(phase)") && interrupted.message.contains("--resume"),
-                    "\(interrupted.message)")
-        }
-        let left = Checkpoints.existing(in: parts).map { ($0 as NSString).lastPathComponent }
         // The finished basin map keeps its checkpoint, all of its rows done.
-        #expect(left == (phase == "portrait" ? [".checkpoint-basins.json", ".checkpoint-run.json"] : [".checkpoint-run.json"]))
+        try Self.interrupt(scenario, into: parts, threads: 2, stop: Trigger(file.map { parts + "/" + $0 }).condition,
+                           message: "interrupted in \(phase)",
+                           left: phase == "portrait" ? [".checkpoint-basins.json", ".checkpoint-run.json"] : [".checkpoint-run.json"])
         #expect(!FileManager.default.fileExists(atPath: parts + "/summary.json"))
         if phase == "portrait" {
             let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: parts + "/.checkpoint-basins.json")))
@@ -135,17 +142,10 @@ import Testing
         let whole = folder + "/whole", parts = folder + "/parts"
         _ = try ScenarioRunner.run(scenario, options: RunOptions(output: whole, quiet: true, threads: 1))
 
-        var options = RunOptions(output: parts, quiet: true, threads: 1)
-        options.stop = Trigger(parts + "/.checkpoint-fixed_points-newton.json", records: 2, after: 1).condition
-        do {
-            _ = try ScenarioRunner.run(scenario, options: options)
-            Issue.record("the run was not interrupted")
-        } catch let interrupted as RunInterrupted {
-            #expect(interrupted.message.contains("interrupted in fixed-point plateau seeds: it is computed again on resuming"),
-                    "\(interrupted.message)")
-        }
-        #expect(Checkpoints.existing(in: parts).map { ($0 as NSString).lastPathComponent }
-                == [".checkpoint-fixed_points-newton.json", ".checkpoint-run.json"])
+        try Self.interrupt(scenario, into: parts, threads: 1,
+                           stop: Trigger(parts + "/.checkpoint-fixed_points-newton.json", records: 2, after: 1).condition,
+                           message: "interrupted in fixed-point plateau seeds: it is computed again on resuming",
+                           left: [".checkpoint-fixed_points-newton.json", ".checkpoint-run.json"])
         _ = try ScenarioRunner.run(scenario, options: RunOptions(output: parts, quiet: true, threads: 1, resume: true))
         let a = try Self.files(whole), b = try Self.files(parts)
         #expect(a.keys.sorted() == b.keys.sorted())
@@ -184,17 +184,9 @@ import Testing
         let rows = try String(contentsOfFile: whole + "/bifurcation.dat", encoding: .utf8).split(separator: "\n")
         #expect(rows.filter { !$0.hasPrefix("#") }.count == 18000, "three branches of max_points each")
 
-        var options = RunOptions(output: parts, quiet: true, threads: 1)
-        options.stop = Trigger(parts + "/.checkpoint-continuation.json").condition
-        do {
-            _ = try ScenarioRunner.run(scenario, options: options)
-            Issue.record("the run was not interrupted")
-        } catch let interrupted as RunInterrupted {
-            #expect(interrupted.message.contains("interrupted in continuation: its files are written again on resuming"),
-                    "\(interrupted.message)")
-        }
-        #expect(Checkpoints.existing(in: parts).map { ($0 as NSString).lastPathComponent }
-                == [".checkpoint-continuation.json", ".checkpoint-run.json"])
+        try Self.interrupt(scenario, into: parts, threads: 1, stop: Trigger(parts + "/.checkpoint-continuation.json").condition,
+                           message: "interrupted in continuation: its files are written again on resuming",
+                           left: [".checkpoint-continuation.json", ".checkpoint-run.json"])
         #expect(!FileManager.default.fileExists(atPath: parts + "/bifurcation.dat"))
         let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: parts + "/.checkpoint-continuation.json")))
         let checkpoint = try #require(saved as? [String: Any])
