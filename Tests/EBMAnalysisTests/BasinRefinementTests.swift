@@ -18,6 +18,30 @@ import EBMCore
         if nx == 200 && ny == 200 { #expect(passes == 5 && coarse.count == 14) }
     }
 
+    /// Runs every pass of an nx × ny map whose integrated points take
+    /// `truth(i, j)`; `check` sees each pass's plan. Returns the labels of
+    /// every point (integrated or inferred) and how many were integrated.
+    static func refine(nx: Int, ny: Int, truth: (Int, Int) -> Int,
+                       check: (_ pass: Int, _ plan: [[Int]]) -> Void = { _, _ in }) -> (keys: [[Int?]], integrated: Int) {
+        let passes = BasinRefinement.passCount(nx: nx, ny: ny)
+        var keys = [[Int?]](repeating: [Int?](repeating: nil, count: nx), count: ny)
+        var sources = [[(Int, Int)?]](repeating: [(Int, Int)?](repeating: nil, count: nx), count: ny)
+        var integrated = 0
+        for p in 0..<passes {
+            let plan = p == 0 ? BasinRefinement.newPoints(nx: nx, ny: ny, pass: 0, of: passes)
+                : BasinRefinement.plan(pass: p, of: passes, keys: &keys, sources: &sources)
+            check(p, plan)
+            for (j, columns) in plan.enumerated() {
+                for i in columns {
+                    keys[j][i] = truth(i, j)
+                    sources[j][i] = (i, j)
+                    integrated += 1
+                }
+            }
+        }
+        return (keys, integrated)
+    }
+
     /// On a label field split by the line x = 50.5 (a known answer), every
     /// pass integrates only the points whose box straddles the line, and
     /// the inferred labels are right everywhere.
@@ -25,24 +49,13 @@ import EBMCore
         let n = 101
         let truth: (Int, Int) -> Int = { i, _ in i <= 50 ? 0 : 1 }
         let passes = BasinRefinement.passCount(nx: n, ny: n)
-        var keys = [[Int?]](repeating: [Int?](repeating: nil, count: n), count: n)
-        var sources = [[(Int, Int)?]](repeating: [(Int, Int)?](repeating: nil, count: n), count: n)
-        var integrated = 0
-        for p in 0..<passes {
-            let plan = p == 0 ? BasinRefinement.newPoints(nx: n, ny: n, pass: 0, of: passes)
-                : BasinRefinement.plan(pass: p, of: passes, keys: &keys, sources: &sources)
-            for (j, columns) in plan.enumerated() {
-                for i in columns {
-                    keys[j][i] = truth(i, j)
-                    sources[j][i] = (i, j)
-                    integrated += 1
-                    if p > 0 {
-                        // Integrated only where the previous pass's points around it straddle the boundary.
-                        let old = BasinRefinement.axis(n, pass: p - 1, of: passes)
-                        let lo = old.last { $0 <= i }!, hi = old.first { $0 >= i }!
-                        #expect(lo <= 50 && hi >= 51)
-                    }
-                }
+        let (keys, integrated) = Self.refine(nx: n, ny: n, truth: truth) { p, plan in
+            guard p > 0 else { return }
+            // Integrated only where the previous pass's points around it straddle the boundary.
+            let old = BasinRefinement.axis(n, pass: p - 1, of: passes)
+            for i in plan.joined() {
+                let lo = old.last { $0 <= i }!, hi = old.first { $0 >= i }!
+                #expect(lo <= 50 && hi >= 51)
             }
         }
         for j in 0..<n { for i in 0..<n { #expect(keys[j][i] == truth(i, j)) } }
@@ -57,21 +70,9 @@ import EBMCore
     func onlyResolvedCornersAreInferred(label: Int, integratesEverything: Bool) {
         let (nx, ny) = (37, 29)
         let passes = BasinRefinement.passCount(nx: nx, ny: ny)
-        var keys = [[Int?]](repeating: [Int?](repeating: nil, count: nx), count: ny)
-        var sources = [[(Int, Int)?]](repeating: [(Int, Int)?](repeating: nil, count: nx), count: ny)
-        var integrated = 0
-        for p in 0..<passes {
-            let plan = p == 0 ? BasinRefinement.newPoints(nx: nx, ny: ny, pass: 0, of: passes)
-                : BasinRefinement.plan(pass: p, of: passes, keys: &keys, sources: &sources)
+        let (keys, integrated) = Self.refine(nx: nx, ny: ny, truth: { _, _ in label }) { p, plan in
             let expected = BasinRefinement.newPoints(nx: nx, ny: ny, pass: p, of: passes)
             if p > 0 { #expect(plan == (integratesEverything ? expected : expected.map { _ in [] })) }
-            for (j, columns) in plan.enumerated() {
-                for i in columns {
-                    keys[j][i] = label
-                    sources[j][i] = (i, j)
-                    integrated += 1
-                }
-            }
         }
         let coarse = BasinRefinement.axis(nx, pass: 0, of: passes).count * BasinRefinement.axis(ny, pass: 0, of: passes).count
         #expect(integrated == (integratesEverything ? nx * ny : coarse))
