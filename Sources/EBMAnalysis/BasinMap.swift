@@ -400,18 +400,21 @@ public struct BasinRowUnits: WorkUnitKind {
         let mapper = try BasinMapper(objective: objective, method: method, maximumTime: maximumTime, tolerance: tolerance,
                                      limitTime: limitTime, certificates: certificates ?? [])
         return { u in
-            func unlessStopped<T>(_ body: () -> T) throws -> T {
+            func checkStop() throws {
                 if stop.isRequested { throw Self.interrupted(after: 0, of: count) }
-                return body()
             }
             if u < passes * ys.count {
                 let p = u / ys.count, j = u % ys.count
                 precondition(certificates != nil && p < plan.count, "basin rows before the survey's certificates or their pass's plan")
-                return BasinCell.cells(try plan[p][j].map { i in try unlessStopped { mapper.outcome(from: plane.point(xs[i], ys[j])) } })
+                return BasinCell.cells(try plan[p][j].map { i in
+                    try checkStop()
+                    return mapper.outcome(from: plane.point(xs[i], ys[j]))
+                })
             }
             let y = ys[surveyRows[u - passes * ys.count]]
             return BasinCell.cells(try surveyColumns.map { i in
-                try unlessStopped { mapper.outcome(from: plane.point(xs[i], y), certified: false) }
+                try checkStop()
+                return mapper.outcome(from: plane.point(xs[i], y), certified: false)
             })
         }
     }

@@ -244,15 +244,15 @@ import EBMLinearAlgebra
                                   maximumTime: 1e3, tolerance: 1e-8, threads: 1, certify: false)
         // The scheduler asks once before it hands out the first row; the
         // row then asks before each start, and the fifth question says stop.
-        let polls = Locked(0)
-        let stop = StopCondition { polls.withLock { $0 += 1; return $0 > 4 } }
+        let polls = Counter()
+        let stop = StopCondition { polls.next() > 4 }
         var delivered: [Int] = []
         #expect(throws: AnalysisInterrupted.self) {
             _ = try basinMap(units, catalog: FixedPointCatalog(), tolerances: ClassificationTolerances(),
                              scheduler: LocalScheduler(threads: 1), stop: stop, onRow: { u, _ in delivered.append(u) })
         }
         #expect(delivered.isEmpty, "rows delivered: \(delivered)")
-        #expect(polls.withLock { $0 } < 20, "the stop was seen inside the first row")
+        #expect(polls.count < 20, "the stop was seen inside the first row")
     }
 
     /// The learning blocks cover a pass's rows once, in order, in at most
